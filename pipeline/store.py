@@ -1,0 +1,111 @@
+"""Idempotent writes and reads over the models; every function takes the caller's session."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.models import CrawlRun, RawPage, Source, utcnow
+
+
+def upsert_source(session: Session, key: str, name: str, base_url: str) -> Source:
+    """Return the source with `key`, creating it or updating its name and base URL.
+
+    Args:
+        session: the caller's session (the caller commits).
+        key: stable short name, e.g. "moscow_times".
+        name: human name of the outlet.
+        base_url: where the crawl starts (live site or a local mirror).
+    """
+    source = session.scalar(select(Source).where(Source.key == key))
+    if source is None:
+        source = Source(key=key, name=name, base_url=base_url)
+        session.add(source)
+        session.flush()
+    else:
+        source.name, source.base_url = name, base_url
+    return source
+
+
+def upsert_run(session: Session, run_key: str) -> CrawlRun:
+    """Return the run named `run_key`, creating it on first use.
+
+    Args:
+        session: the caller's session.
+        run_key: a unique name (Airflow run id or a CLI timestamp).
+    """
+    run = session.scalar(select(CrawlRun).where(CrawlRun.run_key == run_key))
+    if run is None:
+        run = CrawlRun(run_key=run_key, stats={})
+        session.add(run)
+        session.flush()
+    return run
+
+
+def upsert_raw_page(
+    session: Session,
+    *,
+    source_id: int,
+    identity: str,
+    url: str,
+    html: bytes,
+    status_code: int = 200,
+    content_type: str | None = None,
+    run_id: int | None = None,
+    fetched_at: datetime | None = None,
+) -> tuple[RawPage, bool]:
+    """Store a fetched page under its identity; return (page, changed) where changed means new content.
+
+    Args:
+        session: the caller's session.
+        source_id: id of the Source the page belongs to.
+        identity: the article identity (e.g. "moscow_times:a82959"); one row per identity.
+        url: the URL the page was fetched from.
+        html: the raw response body as bytes.
+        status_code: HTTP status of the response.
+        content_type: the Content-Type header, kept so decoding can be redone.
+        run_id: the CrawlRun that fetched it.
+        fetched_at: when it was fetched (defaults to now).
+    """
+    digest = hashlib.sha256(html).hexdigest()
+    page = session.scalar(select(RawPage).where(RawPage.identity == identity))
+    if page is not None and page.sha256 == digest:
+        return page, False
+    if page is None:
+        page = RawPage(identity=identity, source_id=source_id)
+        session.add(page)
+    page.url = url
+    page.html_gz = gzip.compress(html, compresslevel=6)
+    page.sha256 = digest
+    page.status_code = status_code
+    page.content_type = content_type
+    page.run_id = run_id
+    page.fetched_at = fetched_at or utcnow()
+    session.flush()
+    return page, True
+
+
+def read_raw_html(page: RawPage) -> bytes:
+    """Return the decompressed body of a stored page.
+
+    Args:
+        page: a RawPage row.
+    """
+    return gzip.decompress(page.html_gz)
+
+
+def fetched_identities(session: Session, source_key: str) -> dict[str, datetime]:
+    """Map every stored identity of a source to the time it was last fetched (for incremental crawls).
+
+    Args:
+        session: the caller's session.
+        source_key: the Source key.
+    """
+    rows = session.execute(
+        select(RawPage.identity, RawPage.fetched_at).join(Source).where(Source.key == source_key)
+    )
+    return {identity: fetched_at for identity, fetched_at in rows}
