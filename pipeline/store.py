@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.models import CrawlRun, RawPage, Source, utcnow
+from pipeline.models import Article, CrawlRun, RawPage, Source, utcnow
 
 
 def upsert_source(session: Session, key: str, name: str, base_url: str) -> Source:
@@ -109,3 +109,47 @@ def fetched_identities(session: Session, source_key: str) -> dict[str, datetime]
         select(RawPage.identity, RawPage.fetched_at).join(Source).where(Source.key == source_key)
     )
     return {identity: fetched_at for identity, fetched_at in rows}
+
+
+def upsert_article(session: Session, *, page: RawPage, parsed) -> tuple[Article, str]:
+    """Store the article parsed from `page`; return (article, "new" | "updated" | "unchanged").
+
+    Args:
+        session: the caller's session.
+        page: the RawPage the article was parsed from (its identity becomes the article's).
+        parsed: a pipeline.parse.Article.
+    """
+    body = "\n".join(parsed.body)
+    digest = hashlib.sha256("\n".join([parsed.title or "", parsed.subtitle or "", body]).encode()).hexdigest()
+    fields = {
+        "source_id": page.source_id,
+        "raw_page_id": page.id,
+        "url": page.url,
+        "canonical_url": parsed.canonical_url,
+        "title": parsed.title,
+        "subtitle": parsed.subtitle,
+        "authors": list(parsed.authors),
+        "published": parsed.published,
+        "modified": parsed.modified,
+        "section": parsed.section,
+        "tags": list(parsed.tags),
+        "language": parsed.language,
+        "body": body,
+        "problems": list(parsed.problems),
+    }
+    article = session.scalar(select(Article).where(Article.identity == page.identity))
+    if article is None:
+        article = Article(identity=page.identity, content_sha256=digest, **fields)
+        session.add(article)
+        session.flush()
+        return article, "new"
+    if article.content_sha256 == digest:
+        return article, "unchanged"
+    for name, value in fields.items():
+        setattr(article, name, value)
+    article.content_sha256 = digest
+    article.updated_at = utcnow()
+    # Changed text needs a fresh near-duplicate signature.
+    article.minhash = None
+    session.flush()
+    return article, "updated"

@@ -1,0 +1,343 @@
+"""One function per pipeline step (and per DAG task): (settings, run_key) -> a summary of counts.
+
+Steps talk to each other only through the store, so each can be retried or re-run on its own:
+running a step twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections import Counter
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline import store
+from pipeline.config import Settings
+from pipeline.db import make_engine, make_sessionmaker, upgrade_database
+from pipeline.models import Article, RawPage, Source, utcnow
+from pipeline.sources import load_sources
+
+log = logging.getLogger(__name__)
+
+# A source is marked degraded when more than this share of a run's pages parse badly.
+DRIFT_THRESHOLD = 0.5
+DRIFT_MIN_PAGES = 3
+DRIFT_PROBLEMS = {"empty_body", "no_title", "no_date"}
+
+
+@contextmanager
+def open_sessions(settings: Settings) -> Iterator:
+    """Yield a session factory for the run's database and dispose of the engine afterwards."""
+    engine = make_engine(settings.database_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+def prepare_database(settings: Settings) -> dict:
+    """Migrate the database to the newest schema and register the configured sources.
+
+    Args:
+        settings: the run's settings.
+    """
+    upgrade_database(settings.database_url)
+    with open_sessions(settings) as Session, Session() as session, session.begin():
+        for source in load_sources(settings):
+            store.upsert_source(session, source.key, source.name, source.base_url)
+    return {"database": _redact_url(settings.database_url)}
+
+
+def crawl_sources(settings: Settings, run_key: str) -> dict:
+    """Crawl every source in a `scrapy crawl` subprocess; a failing source does not stop the others.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name.
+    """
+    from pipeline.crawl import run_crawl
+
+    with open_sessions(settings) as Session, Session() as session, session.begin():
+        store.upsert_run(session, run_key)
+    totals: Counter = Counter()
+    skipped: list[str] = []
+    for source in load_sources(settings):
+        try:
+            summary = run_crawl(settings, run_key, source=source.key)
+        except Exception as error:  # one outlet's failure must not cost the others their run
+            log.error("crawl of %s failed: %s", source.key, error)
+            skipped.append(f"{source.key}: crawl failed: {error}")
+            continue
+        for key, value in summary.items():
+            if isinstance(value, int):
+                totals[key] += value
+        for reason, count in (summary.get("errors") or {}).items():
+            skipped.append(f"{source.key}: {count} page(s) skipped: {reason}")
+    result = dict(totals)
+    result["skipped"] = skipped
+    return result
+
+
+def parse_pages(settings: Settings, run_key: str) -> dict:
+    """Parse every stored page whose content has not been parsed yet into an article.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name.
+    """
+    from pipeline.parse import parse_article
+
+    counts: Counter = Counter()
+    skipped: list[str] = []
+    problems_by_source: dict[int, list[list[str]]] = {}
+    with open_sessions(settings) as Session:
+        with Session() as session:
+            pending = session.scalars(
+                select(RawPage.id).where(
+                    (RawPage.parsed_sha256.is_(None)) | (RawPage.parsed_sha256 != RawPage.sha256)
+                )
+            ).all()
+        for page_id in pending:
+            with Session() as session, session.begin():
+                page = session.get(RawPage, page_id)
+                try:
+                    parsed = parse_article(store.read_raw_html(page), page.url)
+                except Exception as error:  # a bad page is recorded and skipped, the rest goes on
+                    page.error = f"parse failed: {type(error).__name__}: {error}"[:2000]
+                    page.parsed_sha256 = page.sha256
+                    counts["failed"] += 1
+                    skipped.append(f"{page.url}: {page.error}")
+                    continue
+                _, state = store.upsert_article(session, page=page, parsed=parsed)
+                page.parsed_sha256 = page.sha256
+                page.error = None
+                counts[state] += 1
+                problems_by_source.setdefault(page.source_id, []).append(list(parsed.problems))
+        with Session() as session, session.begin():
+            health = update_source_health(session, problems_by_source, run_key)
+    return {**{k: counts[k] for k in ("new", "updated", "unchanged", "failed")}, "skipped": skipped, **health}
+
+
+def update_source_health(session: Session, problems_by_source: dict[int, list[list[str]]], run_key: str) -> dict:
+    """Mark sources degraded (one health alert) or recovered from this run's parse problems.
+
+    Args:
+        session: the caller's session.
+        problems_by_source: for each source id, the problem list of every page parsed this run.
+        run_key: the run's unique name, part of the health alert's id.
+    """
+    from pipeline import alerts
+
+    changes: list[str] = []
+    for source_id, page_problems in problems_by_source.items():
+        source = session.get(Source, source_id)
+        bad = sum(1 for problems in page_problems if DRIFT_PROBLEMS & set(problems))
+        share = bad / len(page_problems)
+        degraded = len(page_problems) >= DRIFT_MIN_PAGES and share > DRIFT_THRESHOLD
+        if degraded and source.status != "degraded":
+            source.status = "degraded"
+            source.status_reason = f"{bad} of {len(page_problems)} pages without title, date or body"
+            source.status_changed_at = utcnow()
+            changes.append(f"{source.key} degraded: {source.status_reason}")
+            payload = {"kind": "HEALTH", "outlet": source.name, "source": source.key, "reason": source.status_reason}
+            alerts.enqueue_alert(
+                session,
+                kind="HEALTH",
+                uid=_uid("HEALTH", source.key, run_key),
+                summary=f"HEALTH: {source.name} layout may have changed ({source.status_reason})",
+                payload=payload,
+                channels=alerts.load_channels(),
+                source_id=source.id,
+            )
+        elif not degraded and source.status == "degraded" and len(page_problems) >= DRIFT_MIN_PAGES:
+            source.status, source.status_reason, source.status_changed_at = "ok", None, utcnow()
+            changes.append(f"{source.key} recovered")
+    return {"health": changes}
+
+
+def dedupe_articles(settings: Settings, run_key: str) -> dict:
+    """Link near-duplicate articles (syndicated copies) to the first-seen copy.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name.
+    """
+    from pipeline.dedupe import mark_near_duplicates
+
+    with open_sessions(settings) as Session, Session() as session, session.begin():
+        ids = session.scalars(select(Article.id).where(Article.minhash.is_(None)).order_by(Article.id)).all()
+        return mark_near_duplicates(session, list(ids))
+
+
+def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
+    """Detect claims in articles not yet analysed; record them, cluster them and queue their alerts.
+
+    Claims and their outbox rows are written in one transaction per article, so an alert is
+    queued exactly when its claim is stored.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name.
+    """
+    from pipeline import alerts
+    from pipeline.claims import detect_claims
+    from pipeline.dedupe import record_claim
+
+    channels = alerts.load_channels()
+    counts: Counter = Counter()
+    with open_sessions(settings) as Session:
+        with Session() as session:
+            run_id = store.upsert_run(session, run_key).id
+            session.commit()
+            pending = session.scalars(
+                select(Article.id)
+                .where(Article.duplicate_of_id.is_(None))
+                .where((Article.detected_sha256.is_(None)) | (Article.detected_sha256 != Article.content_sha256))
+                .order_by(Article.published, Article.id)
+            ).all()
+        for article_id in pending:
+            with Session() as session, session.begin():
+                article = session.get(Article, article_id)
+                counts["articles"] += 1
+                for claim in detect_claims(article_text(article)):
+                    decision = record_claim(session, article=article, claim=claim, run_id=run_id)
+                    counts["claims_new" if decision.is_new_row else "claims_known"] += 1
+                    if decision.kind is None:
+                        continue
+                    counts[f"alerts_{decision.kind.lower()}"] += 1
+                    payload = build_alert_payload(decision, article)
+                    alerts.enqueue_alert(
+                        session,
+                        kind=decision.kind,
+                        uid=_uid(decision.kind, str(decision.cluster.id), str(decision.claim_row.id)),
+                        summary=payload["headline"],
+                        payload=payload,
+                        channels=channels,
+                        cluster_id=decision.cluster.id,
+                        claim_id=decision.claim_row.id,
+                        source_id=article.source_id,
+                        change=decision.change,
+                        run_id=run_id,
+                    )
+                article.detected_sha256 = article.content_sha256
+    return dict(counts)
+
+
+def send_alerts(settings: Settings, run_key: str) -> dict:
+    """Deliver every pending outbox row whose retry time has come.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name.
+    """
+    from pipeline import alerts
+
+    with open_sessions(settings) as Session:
+        with Session() as session, session.begin():
+            run_id = store.upsert_run(session, run_key).id
+        report = alerts.deliver_pending(Session, alerts.load_channels(), run_id=run_id)
+    return report.as_dict() if hasattr(report, "as_dict") else dict(vars(report))
+
+
+def finish_run(settings: Settings, run_key: str, summary: dict) -> None:
+    """Record a run's summary and end time.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name.
+        summary: the step summaries to keep with the run.
+    """
+    with open_sessions(settings) as Session, Session() as session, session.begin():
+        run = store.upsert_run(session, run_key)
+        run.stats = summary
+        run.finished_at = utcnow()
+
+
+def run_pipeline(settings: Settings, run_key: str, *, crawl: bool = True) -> dict:
+    """Run every step once, in order, and return their summaries by step name.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name.
+        crawl: False to work only on pages already stored.
+    """
+    summary = {"prepare": prepare_database(settings)}
+    if crawl:
+        summary["crawl"] = crawl_sources(settings, run_key)
+    summary["parse"] = parse_pages(settings, run_key)
+    summary["dedupe"] = dedupe_articles(settings, run_key)
+    summary["detect"] = detect_claims_in_articles(settings, run_key)
+    summary["alert"] = send_alerts(settings, run_key)
+    finish_run(settings, run_key, summary)
+    return summary
+
+
+def article_text(article: Article) -> str:
+    """Return the text the detector reads: title, subtitle and body, one paragraph a line.
+
+    Args:
+        article: a stored article.
+    """
+    parts = [article.title or "", article.subtitle or "", article.body or ""]
+    return "\n".join(part for part in parts if part)
+
+
+def build_alert_payload(decision, article: Article) -> dict:
+    """Return what an alert shows: the claim's fields, its sentence, claimant, outlet and link.
+
+    Args:
+        decision: the ClaimDecision from dedupe.record_claim.
+        article: the article the claim was found in.
+    """
+    claim = decision.claim_row
+    quantity = None
+    if claim.quantity_min is not None or claim.quantity_max is not None:
+        quantity = {"min": claim.quantity_min, "max": claim.quantity_max, "unit": claim.quantity_unit}
+    category = claim.category.replace("_", " ")
+    headline = f"{decision.kind} transfer claim: {claim.supplier or '?'} -> {claim.recipient or '?'} {category}"
+    return {
+        "kind": decision.kind,
+        "headline": headline,
+        "alert_id": None,
+        "cluster_id": decision.cluster.id,
+        "supplier": claim.supplier,
+        "recipient": claim.recipient,
+        "category": claim.category,
+        "item": claim.item,
+        "quantity": quantity,
+        "status": claim.status,
+        "stance": claim.stance,
+        "claimant": claim.claimant,
+        "sentence": claim.sentence,
+        "outlet": article.source.name,
+        "url": article.canonical_url or article.url,
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "corroboration": decision.cluster.source_count,
+        "change": decision.change,
+        "cues": list(claim.cues or []),
+    }
+
+
+def _uid(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in a database URL before it is printed."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def default_run_key() -> str:
+    """Return a unique run name for a run started from the command line."""
+    return f"cli-{utcnow().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
