@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.models import Article, CrawlRun, RawPage, Source, utcnow
+from pipeline.models import Article, Claim, CrawlRun, RawPage, Source, utcnow
 
 
 def upsert_source(session: Session, key: str, name: str, base_url: str) -> Source:
@@ -153,3 +153,44 @@ def upsert_article(session: Session, *, page: RawPage, parsed) -> tuple[Article,
     article.minhash = None
     session.flush()
     return article, "updated"
+
+
+def export_claims(session: Session) -> list[dict]:
+    """Return every stored claim with its cluster, article and outlet, oldest first.
+
+    Args:
+        session: the caller's session.
+    """
+    rows = session.execute(
+        select(Claim, Article, Source)
+        .join(Article, Claim.article_id == Article.id)
+        .join(Source, Article.source_id == Source.id)
+        .order_by(Claim.created_at, Claim.id)
+    )
+    exported = []
+    for claim, article, source in rows:
+        quantity = None
+        if claim.quantity_min is not None or claim.quantity_max is not None:
+            quantity = {"min": claim.quantity_min, "max": claim.quantity_max, "unit": claim.quantity_unit}
+        exported.append(
+            {
+                "claim_id": claim.id,
+                "cluster_id": claim.cluster_id,
+                "supplier": claim.supplier,
+                "recipient": claim.recipient,
+                "category": claim.category,
+                "item": claim.item,
+                "quantity": quantity,
+                "status": claim.status,
+                "stance": claim.stance,
+                "claimant": claim.claimant,
+                "sentence": claim.sentence,
+                "cues": claim.cues,
+                "outlet": source.name,
+                "url": article.canonical_url or article.url,
+                "title": article.title,
+                "published": article.published,
+                "found_at": claim.created_at,
+            }
+        )
+    return exported

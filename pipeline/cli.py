@@ -1,0 +1,301 @@
+"""The `python -m pipeline` command line (Typer)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline import steps
+from pipeline.config import Settings, load_settings
+
+app = typer.Typer(help="Transfer Watch: find new claims of arms transfers in the news.", no_args_is_help=True)
+claims_app = typer.Typer(help="Transfer claims: list, show, detect.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Alerts and their deliveries.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
+app.add_typer(claims_app, name="claims")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(bench_app, name="bench")
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+DEMO_STATE = "demo"
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _print_summary(title: str, summary: dict) -> None:
+    """Print a run summary a person can read: counts per step, then everything skipped and why."""
+    crawl = summary.get("crawl", {})
+    parse = summary.get("parse", {})
+    detect = summary.get("detect", {})
+    alert = summary.get("alert", {})
+    dedupe = summary.get("dedupe", {})
+    table = Table(title=title, show_header=True)
+    table.add_column("step")
+    table.add_column("result")
+    if "crawl" in summary:
+        table.add_row(
+            "crawl",
+            f"{crawl.get('fetched', 0)} pages fetched, {crawl.get('new', 0)} new, "
+            f"{crawl.get('known_skipped', 0)} known skipped, {crawl.get('refetched', 0)} refetched",
+        )
+    table.add_row(
+        "parse",
+        f"articles: {parse.get('new', 0)} new, {parse.get('updated', 0)} updated, "
+        f"{parse.get('unchanged', 0)} known, {parse.get('failed', 0)} failed",
+    )
+    table.add_row("dedupe", ", ".join(f"{v} {k}" for k, v in dedupe.items() if isinstance(v, int)) or "nothing new")
+    table.add_row(
+        "detect",
+        f"{detect.get('articles', 0)} articles analysed; claims: {detect.get('claims_new', 0)} new, "
+        f"{detect.get('claims_known', 0)} known; alerts queued: {detect.get('alerts_new', 0)} NEW, "
+        f"{detect.get('alerts_update', 0)} UPDATE",
+    )
+    table.add_row("alert", ", ".join(f"{k} {v}" for k, v in alert.items() if isinstance(v, int)) or "nothing to send")
+    console.print(table)
+    skipped = list(crawl.get("skipped", [])) + list(parse.get("skipped", []))
+    skipped += [f"alert: {item}" for item in alert.get("permanent_failures", []) or []]
+    skipped += [f"health: {item}" for item in parse.get("health", []) or []]
+    if skipped:
+        console.print("[bold]Skipped or needing attention:[/bold]")
+        for line in skipped:
+            console.print(f"  - {line}", markup=False)
+    else:
+        console.print("Nothing skipped.")
+
+
+@app.command()
+def run(no_crawl: bool = typer.Option(False, help="Work only on pages already stored.")) -> None:
+    """Run the whole pipeline once against the live sites and print a summary."""
+    settings = _settings()
+    run_key = steps.default_run_key()
+    summary = steps.run_pipeline(settings, run_key, crawl=not no_crawl)
+    _print_summary(f"Transfer Watch run {run_key}", summary)
+
+
+@app.command()
+def demo(
+    state_dir: Optional[Path] = typer.Option(None, help="Where the demo keeps its database."),
+) -> None:
+    """Run the whole pipeline offline against the local Moscow Times mirror, keeping state."""
+    from pipeline.mirror import start_mirror
+
+    base = _settings()
+    state = state_dir or base.state_dir / DEMO_STATE
+    settings = replace(
+        base,
+        state_dir=state,
+        database_url=base.extra.get("TW_DEMO_DATABASE_URL") or f"sqlite:///{state / 'transfer_watch.db'}",
+        allow_private_hosts=True,
+    )
+    with start_mirror() as mirror:
+        settings = replace(settings, moscow_times_base_url=mirror.base_url)
+        console.print(f"Local Moscow Times mirror at {mirror.base_url}")
+        run_key = steps.default_run_key()
+        summary = steps.run_pipeline(settings, run_key)
+    _print_summary(f"Transfer Watch demo run {run_key}", summary)
+
+
+def _run_step(name: str, function) -> None:
+    settings = _settings()
+    steps.prepare_database(settings)
+    result = function(settings, steps.default_run_key())
+    console.print_json(json.dumps({name: result}, default=str))
+
+
+@app.command()
+def crawl() -> None:
+    """Crawl every source once (a `scrapy crawl` subprocess per source)."""
+    _run_step("crawl", steps.crawl_sources)
+
+
+@app.command()
+def parse() -> None:
+    """Parse stored pages that have not been parsed yet."""
+    _run_step("parse", steps.parse_pages)
+
+
+@app.command()
+def dedupe() -> None:
+    """Link near-duplicate articles to their first-seen copy."""
+    _run_step("dedupe", steps.dedupe_articles)
+
+
+@app.command()
+def detect() -> None:
+    """Detect, cluster and queue alerts for claims in articles not yet analysed."""
+    _run_step("detect", steps.detect_claims_in_articles)
+
+
+@app.command()
+def alert() -> None:
+    """Deliver pending alerts."""
+    _run_step("alert", steps.send_alerts)
+
+
+@app.command()
+def extract(jsonl: bool = typer.Option(False, "--jsonl", help="Read {id,url,html} lines on stdin.")) -> None:
+    """Extract articles from HTML: lines {id, url, html} in, lines {id, title, body, ...} out."""
+    if not jsonl:
+        raise typer.BadParameter("only --jsonl is supported: pipe lines of {id, url, html}")
+    from pipeline.parse import extract_jsonl
+
+    extract_jsonl(sys.stdin, sys.stdout)
+
+
+@claims_app.command("detect")
+def claims_detect(jsonl: bool = typer.Option(False, "--jsonl", help="Read {id,text} lines on stdin.")) -> None:
+    """Detect transfer claims: lines {id, text} in, lines {id, claims} out."""
+    if not jsonl:
+        raise typer.BadParameter("only --jsonl is supported: pipe lines of {id, text}")
+    from pipeline.claims import detect_jsonl
+
+    detect_jsonl(sys.stdin, sys.stdout)
+
+
+@claims_app.command("list")
+def claims_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
+    """List claim clusters with their source counts."""
+    from pipeline.dedupe import list_clusters
+
+    settings = _settings()
+    steps.prepare_database(settings)
+    with steps.open_sessions(settings) as Session, Session() as session:
+        clusters = list_clusters(session)
+    if as_json:
+        print(json.dumps(clusters, default=str, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(clusters)} transfer claim(s)")
+    for column in ("id", "supplier", "recipient", "category", "quantity", "status", "stance", "sources", "first seen"):
+        table.add_column(column)
+    for cluster in clusters:
+        table.add_row(
+            str(cluster["id"]),
+            cluster.get("supplier") or "?",
+            cluster.get("recipient") or "?",
+            cluster.get("category") or "",
+            _format_quantity(cluster.get("quantity")),
+            cluster.get("status") or "",
+            cluster.get("stance") or "",
+            str(cluster.get("source_count", "")),
+            str(cluster.get("first_seen") or "")[:16],
+        )
+    console.print(table)
+
+
+@claims_app.command("show")
+def claims_show(cluster_id: int, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Show one claim cluster's timeline: every source in time order and its alerts."""
+    from pipeline.dedupe import cluster_timeline
+
+    settings = _settings()
+    with steps.open_sessions(settings) as Session, Session() as session:
+        timeline = cluster_timeline(session, cluster_id)
+    if timeline is None:
+        err_console.print(f"No claim cluster with id {cluster_id}.")
+        raise typer.Exit(1)
+    if as_json:
+        print(json.dumps(timeline, default=str, ensure_ascii=False, indent=2))
+        return
+    console.print_json(json.dumps(timeline, default=str, ensure_ascii=False))
+
+
+@alerts_app.command("list")
+def alerts_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
+    """List alerts with the state of each channel's delivery."""
+    from pipeline.alerts import list_alerts
+
+    settings = _settings()
+    steps.prepare_database(settings)
+    with steps.open_sessions(settings) as Session, Session() as session:
+        alerts = list_alerts(session)
+    if as_json:
+        print(json.dumps(alerts, default=str, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(alerts)} alert(s)")
+    for column in ("id", "kind", "summary", "deliveries", "created"):
+        table.add_column(column)
+    for alert in alerts:
+        deliveries = ", ".join(
+            f"{d['channel']}: {d['state']}" + (f" ({d['last_error']})" if d.get("last_error") else "")
+            for d in alert.get("deliveries", [])
+        )
+        table.add_row(str(alert["id"]), alert["kind"], alert["summary"], deliveries, str(alert["created_at"])[:16])
+    console.print(table)
+
+
+@app.command()
+def export(
+    format: str = typer.Option("json", "--format", "-f", help="csv or json"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default stdout)."),
+) -> None:
+    """Export every stored claim with its article and outlet, as CSV or JSON."""
+    from pipeline.store import export_claims
+
+    settings = _settings()
+    steps.prepare_database(settings)
+    with steps.open_sessions(settings) as Session, Session() as session:
+        rows = export_claims(session)
+    stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        if format == "json":
+            json.dump(rows, stream, default=str, ensure_ascii=False, indent=2)
+            stream.write("\n")
+        elif format == "csv":
+            fields = list(rows[0].keys()) if rows else ["claim_id"]
+            writer = csv.DictWriter(stream, fieldnames=fields)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()})
+        else:
+            raise typer.BadParameter("format must be csv or json")
+    finally:
+        if output:
+            stream.close()
+
+
+@app.command("db-upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    console.print(steps.prepare_database(_settings()))
+
+
+@bench_app.command("dedupe")
+def bench_dedupe(
+    articles: int = typer.Option(10000, "--articles", help="How many generated articles."),
+    as_json: bool = typer.Option(False, "--json", help="End with one JSON line of figures."),
+) -> None:
+    """Time the dedupe path on generated articles."""
+    from pipeline.benchmarks import bench_dedupe as run_bench
+
+    figures = run_bench(articles)
+    if not as_json:
+        for key, value in figures.items():
+            console.print(f"{key}: {value}")
+    print(json.dumps(figures))
+
+
+def _format_quantity(quantity: dict | None) -> str:
+    if not quantity:
+        return ""
+    low, high, unit = quantity.get("min"), quantity.get("max"), quantity.get("unit") or ""
+    if low is not None and high is not None and low != high:
+        return f"{low:,.0f}-{high:,.0f} {unit}"
+    if low is not None and high is not None:
+        return f"{low:,.0f} {unit}"
+    if low is not None:
+        return f">={low:,.0f} {unit}"
+    if high is not None:
+        return f"<={high:,.0f} {unit}"
+    return unit
