@@ -1,0 +1,702 @@
+"""Turn a news page (HTML) into an Article: title, authors, dates, body paragraphs, tags.
+
+Pure: no network, no database. Two paths:
+
+* Site rules (pipeline/sites/): BeautifulSoup selectors kept as data, chosen by URL host.
+  When the required selectors (title, body) stop matching, the page still gets an article
+  from the generic path, flagged "selectors_missed" (layout drift).
+* Generic: trafilatura (reader comments excluded) for the body, and page metadata below.
+
+Order of trust for metadata (first source that yields a value wins, per field):
+
+1. Site rules, when the page's site has them (selectors written for that layout).
+2. JSON-LD (schema.org Article/NewsArticle/BlogPosting..., then WebPage): the publisher's
+   structured record, the most specific and the least likely to be a template leftover.
+3. OpenGraph and article:* meta (og:title, article:published_time, article:section, ...).
+4. Other meta tags (name=author, parsely-*, sailthru.*, dc.*, pubdate, keywords ...).
+5. Page structure: <h1>, <time datetime>, rel=author / byline links, <html lang>.
+6. The URL: /YYYY/MM/DD/ dates (midnight UTC) and the URL itself as canonical.
+
+Times are returned timezone-aware in UTC; a time written without an offset is taken as UTC.
+
+Input hygiene: bytes are decoded with decode_html (BOM, then strict UTF-8, then the declared
+charset, then detection); at most MAX_HTML_CHARS characters are parsed (larger pages are
+cut, flagged "truncated_input"); unusable input gives an Article with problems listed, and
+only a wrong argument type raises ParseError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import sys
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import IO, Any, Iterable
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import trafilatura
+from bs4 import BeautifulSoup
+from charset_normalizer import from_bytes
+from dateutil import parser as date_parser
+from lxml import etree
+
+from pipeline.sites import find_rules
+from pipeline.sites.rules import SiteRules, apply_rules
+
+# Real article pages rarely exceed 2 MB; the cap keeps a hostile page from eating memory.
+MAX_HTML_CHARS = 5_000_000
+
+ARTICLE_TYPES = {
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "blogposting",
+    "liveblogposting", "report", "scholarlyarticle", "techarticle", "socialmediaposting",
+    "askpublicnewsarticle", "satiricalarticle", "medicalscholarlyarticle",
+}
+PAGE_TYPES = {"webpage", "itempage", "collectionpage", "medicalwebpage"}
+
+TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True}
+
+
+class ParseError(ValueError):
+    """Raised when parse functions get input they cannot work on at all."""
+
+
+@dataclass
+class Article:
+    """One extracted article."""
+
+    url: str
+    canonical_url: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    language: str | None = None
+    extractor: str = "generic"
+    problems: list[str] = field(default_factory=list)
+
+    def body_text(self) -> str:
+        """Return the body as plain text, one paragraph a line."""
+        return "\n".join(self.body)
+
+
+# --------------------------------------------------------------------------- decoding
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:-]+)", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Decode page bytes to text, trusting evidence in this order.
+
+    BOM; then strict UTF-8 (bytes with non-ASCII that decode as UTF-8 are UTF-8 whatever
+    the label says: the reverse accident is vanishingly rare); then the HTTP header charset;
+    then <meta charset>; then charset detection; finally UTF-8 with replacement characters.
+
+    Args:
+        data: raw bytes as fetched.
+        content_type: the HTTP Content-Type header, if known.
+    """
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ParseError(f"decode_html needs bytes, got {type(data).__name__}")
+    data = bytes(data)
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for encoding in _declared_charsets(data, content_type):
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    guess = from_bytes(data[:200_000]).best()
+    if guess is not None and guess.encoding:
+        return data.decode(guess.encoding, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+def _declared_charsets(data: bytes, content_type: str | None) -> list[str]:
+    """Return charsets named by the HTTP header and the page's own meta tags."""
+    names = []
+    if content_type:
+        match = _HEADER_CHARSET.search(content_type)
+        if match:
+            names.append(match.group(1))
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        names.append(match.group(1).decode("ascii", "ignore"))
+    # Browsers read latin-1 labels as windows-1252, a superset.
+    return ["cp1252" if n.lower() in ("iso-8859-1", "latin-1", "latin1", "ascii", "us-ascii")
+            else n for n in names if n.lower() not in ("utf-8", "utf8")]
+
+
+# --------------------------------------------------------------------------- small helpers
+
+def clean_text(text: Any) -> str:
+    """Collapse whitespace runs to one space; non-strings give ''."""
+    if not isinstance(text, str):
+        return ""
+    return " ".join(text.split())
+
+
+def parse_date(value: Any) -> datetime | None:
+    """Parse a date/time string to a timezone-aware UTC datetime, or None.
+
+    Args:
+        value: ISO 8601, RFC 2822, compact YYYYMMDD or other common forms.
+    """
+    text = clean_text(value)
+    if not text or len(text) > 64:
+        return None
+    parsed = _parse_iso(text)
+    if parsed is None:
+        parsed = _parse_loose(text)
+    if parsed is None or not 1990 <= parsed.year <= 2100:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _parse_iso(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# Zone abbreviations newsrooms print; dateutil knows only UTC/GMT by itself.
+_ZONES = {
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "IST": 5.5,
+    "AEST": 10, "AEDT": 11, "JST": 9, "KST": 9,
+}
+
+
+def _parse_loose(text: str) -> datetime | None:
+    if re.fullmatch(r"\d{13}", text):  # epoch milliseconds
+        return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+    if re.fullmatch(r"\d{10}", text):  # epoch seconds
+        return datetime.fromtimestamp(int(text), tz=timezone.utc)
+    if not re.search(r"\d{4}", text):  # no year: dateutil would invent today's
+        return None
+    zones = {name: int(hours * 3600) for name, hours in _ZONES.items()}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return date_parser.parse(text, tzinfos=zones)
+    except (ValueError, OverflowError, TypeError, date_parser.ParserError):
+        return None
+
+
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|[^\d])")
+
+
+def date_from_url(url: str) -> datetime | None:
+    """Return the /YYYY/MM/DD/ date in a URL path as midnight UTC, or None.
+
+    Args:
+        url: the page URL.
+    """
+    match = _URL_DATE.search(urlsplit(url or "").path + "/")
+    if not match:
+        return None
+    try:
+        return datetime(*map(int, match.groups()), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def first_value(*values: Any) -> Any:
+    """Return the first value that is not empty."""
+    for value in values:
+        if value:
+            return value
+    return None
+
+
+# --------------------------------------------------------------------------- HTML tree
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def load_tree(text: str) -> lxml.html.HtmlElement | None:
+    """Parse HTML text leniently; None when there is nothing to parse."""
+    text = _XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def meta_values(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
+    """Map each lower-cased meta name/property/itemprop to its non-empty contents."""
+    values: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv")
+        content = clean_text(meta.get("content"))
+        if key and content:
+            values.setdefault(key.strip().lower(), []).append(content)
+    return values
+
+
+def meta_first(meta: dict[str, list[str]], *keys: str) -> str | None:
+    """Return the first content for the first key present."""
+    for key in keys:
+        if meta.get(key):
+            return meta[key][0]
+    return None
+
+
+def meta_all(meta: dict[str, list[str]], *keys: str) -> list[str]:
+    """Return all contents of the first key present."""
+    for key in keys:
+        if meta.get(key):
+            return meta[key]
+    return []
+
+
+# --------------------------------------------------------------------------- JSON-LD
+
+def read_json_ld(tree: lxml.html.HtmlElement) -> list[dict]:
+    """Return every JSON-LD object on the page, @graph and lists flattened."""
+    objects: list[dict] = []
+    for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
+        data = _load_json(script.text or "")
+        objects.extend(_flatten_json_ld(data))
+    return objects
+
+
+def _load_json(text: str) -> Any:
+    text = text.strip()
+    text = re.sub(r"^(<!--|//\s*<!\[CDATA\[)|(-->|//\s*\]\]>)$", "", text).strip()
+    for candidate in (text, re.sub(r",\s*([}\]])", r"\1", text)):
+        try:
+            return json.loads(candidate, strict=False)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+    return None
+
+
+def _flatten_json_ld(data: Any) -> list[dict]:
+    found: list[dict] = []
+    stack = [data]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, list):
+            stack[:0] = item
+        elif isinstance(item, dict):
+            found.append(item)
+            if isinstance(item.get("@graph"), list):
+                stack.extend(item["@graph"])
+            main = item.get("mainEntity")
+            if isinstance(main, dict):
+                stack.append(main)
+    return found
+
+
+def _types(obj: dict) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.lower() for k in kinds if isinstance(k, str)}
+
+
+def pick_json_ld(objects: list[dict]) -> tuple[dict, dict]:
+    """Return (the article object, the page object); either may be empty."""
+    article = next((o for o in objects if _types(o) & ARTICLE_TYPES), {})
+    page = next((o for o in objects if _types(o) & PAGE_TYPES), {})
+    return article, page
+
+
+def json_ld_names(value: Any, objects: list[dict]) -> list[str]:
+    """Return person/organisation names from a JSON-LD author-like value.
+
+    Args:
+        value: a string, object, or list of them; {"@id": ...} references are resolved.
+        objects: all JSON-LD objects on the page (to resolve references).
+    """
+    names: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and "name" not in item and item.get("@id"):
+            item = next((o for o in objects if o.get("@id") == item["@id"] and "name" in o), item)
+        if isinstance(item, dict):
+            name = item.get("name")
+            if isinstance(name, list):
+                name = name[0] if name else None
+            if isinstance(name, dict):
+                name = name.get("@value") or name.get("name")
+            names.extend(split_authors(name) if isinstance(name, str) else [])
+        elif isinstance(item, str):
+            names.extend(split_authors(item))
+    return names
+
+
+def json_ld_text(value: Any) -> str | None:
+    """Return a plain string from a JSON-LD value (string, list or object)."""
+    if isinstance(value, list):
+        value = next((v for v in value if v), None)
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value") or value.get("@id")
+    text = clean_text(value)
+    return text or None
+
+
+def json_ld_list(value: Any) -> list[str]:
+    """Return a list of strings from a JSON-LD keywords-like value."""
+    if isinstance(value, str):
+        return [t for t in (clean_text(p) for p in value.split(",")) if t]
+    if isinstance(value, list):
+        return [t for t in (json_ld_text(v) for v in value) if t]
+    return []
+
+
+# --------------------------------------------------------------------------- authors
+
+_BY_PREFIX = re.compile(r"^\s*(?:(?:written|posted|reported|words|story|text)\s+)?by[:\s]+", re.I)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||\band\b|&|\bund\b)\s*", re.I)
+
+
+def split_authors(text: Any) -> list[str]:
+    """Split a byline into names: drop 'By', split on commas and 'and', drop URLs.
+
+    Args:
+        text: a byline such as "By Jane Doe and John Roe".
+    """
+    text = clean_text(text)
+    if not text or re.match(r"https?://|www\.", text, re.I):
+        return []
+    text = _BY_PREFIX.sub("", text)
+    names = []
+    for part in _AUTHOR_SPLIT.split(text):
+        part = part.strip(" .-–—:")
+        if part and len(part) <= 80 and not re.match(r"https?://", part):
+            names.append(part)
+    return names
+
+
+def unique_names(names: Iterable[str]) -> list[str]:
+    """Drop case-insensitive duplicates, keeping first spellings in order."""
+    seen: dict[str, str] = {}
+    for name in names:
+        key = name.casefold()
+        if key not in seen:
+            seen[key] = name
+    return list(seen.values())
+
+
+def authors_from_markup(tree: lxml.html.HtmlElement) -> list[str]:
+    """Return names from byline markup (rel=author, itemprop=author, byline classes)."""
+    paths = (
+        '//*[@itemprop="author"]//*[@itemprop="name"]',
+        '//a[@rel="author"]',
+        '//*[@rel="author"]',
+        '//*[@itemprop="author"]',
+        '//*[contains(@class, "byline")]//a[contains(@href, "author")]',
+    )
+    for path in paths:
+        names = []
+        for element in tree.xpath(path)[:10]:
+            text = element.get("content") or element.text_content()
+            names.extend(split_authors(text))
+        if names:
+            return unique_names(names)
+    return []
+
+
+# --------------------------------------------------------------------------- metadata
+
+def read_metadata(tree: lxml.html.HtmlElement, url: str) -> dict:
+    """Read title, authors, dates, language, section, tags, canonical URL from a page.
+
+    Args:
+        tree: the parsed page (not modified).
+        url: the page URL (for its date and as the canonical fallback).
+
+    Returns:
+        A dict with keys title, authors, published, modified, language, section, tags, canonical.
+    """
+    meta = meta_values(tree)
+    objects = read_json_ld(tree)
+    article, page = pick_json_ld(objects)
+    ld = article or page
+
+    title = first_value(
+        json_ld_text(article.get("headline")),
+        meta_first(meta, "og:title", "twitter:title", "dc.title", "title"),
+        json_ld_text(ld.get("name")),
+        _single_h1(tree),
+        _title_tag(tree),
+    )
+    authors = unique_names(first_value(
+        json_ld_names(ld.get("author") or ld.get("creator"), objects),
+        [n for v in meta_all(meta, "author", "article:author", "dc.creator", "parsely-author",
+                             "sailthru.author", "byl") for n in split_authors(v)],
+        authors_from_markup(tree),
+    ) or [])
+    published = first_value(
+        parse_date(json_ld_text(article.get("datePublished"))),
+        parse_date(json_ld_text(article.get("dateCreated"))),
+        *(parse_date(meta_first(meta, key)) for key in (
+            "article:published_time", "og:article:published_time", "datepublished",
+            "parsely-pub-date", "sailthru.date", "pubdate", "publishdate", "publish-date",
+            "dc.date.issued", "dcterms.created", "dc.date", "date", "og:published_time",
+            "article.published", "published-date", "cxenseparse:recs:publishtime",
+        )),
+        parse_date(json_ld_text(page.get("datePublished"))),
+        _time_element_date(tree),
+        date_from_url(url),
+    )
+    modified = first_value(
+        parse_date(json_ld_text(ld.get("dateModified"))),
+        *(parse_date(meta_first(meta, key)) for key in (
+            "article:modified_time", "og:updated_time", "datemodified", "last-modified",
+            "dcterms.modified", "lastmod",
+        )),
+    )
+    language = _language(tree, meta, ld)
+    section = first_value(
+        json_ld_text(article.get("articleSection")),
+        meta_first(meta, "article:section", "parsely-section", "section", "category"),
+    )
+    tags = unique_names(first_value(
+        meta_all(meta, "article:tag"),
+        json_ld_list(article.get("keywords")),
+        [t for v in meta_all(meta, "news_keywords", "keywords", "parsely-tags") for t in json_ld_list(v)],
+    ) or [])
+    canonical = first_value(
+        _canonical_link(tree, url),
+        meta_first(meta, "og:url"),
+        json_ld_text(ld.get("url")),
+        url or None,
+    )
+    return {
+        "title": title, "authors": authors, "published": published, "modified": modified,
+        "language": language, "section": section, "tags": tags, "canonical": canonical,
+    }
+
+
+def _single_h1(tree: lxml.html.HtmlElement) -> str | None:
+    headings = [clean_text(h.text_content()) for h in tree.iter("h1")]
+    headings = [h for h in headings if h]
+    return headings[0] if len(headings) == 1 else None
+
+
+def _title_tag(tree: lxml.html.HtmlElement) -> str | None:
+    title = tree.find(".//title")
+    text = clean_text(title.text_content()) if title is not None else ""
+    # "Headline | Site" / "Headline - Site": keep the longest part as the headline.
+    parts = [p for p in re.split(r"\s+[|–—-]\s+", text) if p]
+    return max(parts, key=len) if parts else None
+
+
+def _time_element_date(tree: lxml.html.HtmlElement) -> datetime | None:
+    for element in tree.xpath("//time[@datetime] | //*[@itemprop='datePublished']")[:5]:
+        value = parse_date(element.get("datetime") or element.get("content"))
+        if value:
+            return value
+    return None
+
+
+def _language(tree: lxml.html.HtmlElement, meta: dict, ld: dict) -> str | None:
+    raw = first_value(
+        tree.get("lang"), tree.get("xml:lang"),
+        json_ld_text(ld.get("inLanguage")),
+        meta_first(meta, "content-language", "og:locale", "language", "dc.language"),
+    )
+    match = re.match(r"\s*([a-zA-Z]{2,3})(?:[-_]|$)", raw or "")
+    return match.group(1).lower() if match else None
+
+
+def _canonical_link(tree: lxml.html.HtmlElement, url: str) -> str | None:
+    for link in tree.xpath('//link[@href and contains(concat(" ", normalize-space(@rel), " "), " canonical ")]'):
+        href = clean_text(link.get("href"))
+        if href:
+            return urljoin(url or "", href)
+    return None
+
+
+# --------------------------------------------------------------------------- body
+
+def extract_body(tree: lxml.html.HtmlElement, url: str) -> list[str]:
+    """Return body paragraphs found by trafilatura (reader comments left out).
+
+    Args:
+        tree: the parsed page; trafilatura cleans a copy.
+        url: the page URL.
+    """
+    try:
+        text = trafilatura.extract(tree, url=url or None, **TRAFILATURA_OPTIONS)
+    except Exception:  # noqa: BLE001 - a third-party failure must not stop the batch
+        return []
+    return [line for line in (clean_text(t) for t in (text or "").splitlines()) if line]
+
+
+# --------------------------------------------------------------------------- public API
+
+def parse_article(html: str | bytes, url: str) -> Article:
+    """Extract an article from a page, with site rules when the host has them.
+
+    Args:
+        html: the page as text, or raw bytes (decoded with decode_html).
+        url: the page URL; chooses site rules and fills URL-based fallbacks.
+
+    Raises:
+        ParseError: when html is neither str nor bytes.
+    """
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        html = decode_html(bytes(html))
+    if not isinstance(html, str):
+        raise ParseError(f"parse_article needs str or bytes, got {type(html).__name__}")
+    url = url if isinstance(url, str) else ""
+    problems = []
+    if len(html) > MAX_HTML_CHARS:
+        html = html[:MAX_HTML_CHARS]
+        problems.append("truncated_input")
+    tree = load_tree(html)
+    if tree is None:
+        article = Article(url=url, canonical_url=url or None, published=date_from_url(url))
+        article.problems = problems + ["empty_page"] + assess_article(article)
+        return article
+
+    metadata = read_metadata(tree, url)
+    rules = find_rules(url)
+    site = apply_site_rules(html, rules) if rules else None
+    article = build_article(url, metadata, site, rules)
+    if site is not None and site["missed"]:
+        problems.append("selectors_missed")
+    if not article.body:
+        article.body = extract_body(tree, url)
+    article.problems = problems + assess_article(article)
+    return article
+
+
+def apply_site_rules(html: str, rules: SiteRules) -> dict:
+    """Run a site's selectors over the page; on any failure report every field missed."""
+    try:
+        return apply_rules(BeautifulSoup(html, "lxml"), rules)
+    except Exception:  # noqa: BLE001 - broken markup must degrade to the generic path
+        return {"missed": ["article"]}
+
+
+def build_article(url: str, metadata: dict, site: dict | None, rules: SiteRules | None) -> Article:
+    """Merge site-rule values (trusted first) with generic metadata into an Article."""
+    site = site or {}
+    body = site.get("body") or []
+    return Article(
+        url=url,
+        canonical_url=urljoin(url, site["canonical"]) if site.get("canonical") else metadata["canonical"],
+        title=site.get("title") or metadata["title"],
+        subtitle=site.get("subtitle") or None,
+        authors=unique_names(site.get("authors") or metadata["authors"]),
+        published=parse_date(site.get("published")) or metadata["published"],
+        modified=parse_date(site.get("modified")) or metadata["modified"],
+        section=site.get("section") or metadata["section"],
+        tags=site.get("tags") or metadata["tags"],
+        body=body,
+        language=metadata["language"],
+        extractor=rules.name if rules and body else "generic",
+    )
+
+
+def assess_article(article: Article) -> list[str]:
+    """List what an article lacks (for per-source degraded status).
+
+    Args:
+        article: an extracted article.
+
+    Returns:
+        Problems among "no_title", "empty_body", "short_body", "no_date", "no_authors".
+    """
+    problems = []
+    if not article.title:
+        problems.append("no_title")
+    words = len(article.body_text().split())
+    if words == 0:
+        problems.append("empty_body")
+    elif words < 50:
+        problems.append("short_body")
+    if article.published is None:
+        problems.append("no_date")
+    if not article.authors:
+        problems.append("no_authors")
+    return problems
+
+
+def extract_record(record: dict) -> dict:
+    """Extract one page record, the stable `extract --jsonl` contract.
+
+    Args:
+        record: {"id", "url", "html"}.
+
+    Returns:
+        {"id", "title", "body", "published", "authors", "section", "tags"}; body is plain
+        text, one paragraph a line; published is ISO 8601 (UTC) or None.
+
+    Raises:
+        ParseError: when the record is not a dict or its html is missing or not text.
+    """
+    if not isinstance(record, dict):
+        raise ParseError(f"record must be an object, got {type(record).__name__}")
+    html = record.get("html")
+    if not isinstance(html, str):
+        raise ParseError("record has no 'html' string")
+    article = parse_article(html, record.get("url") or "")
+    return {
+        "id": record.get("id"),
+        "title": article.title,
+        "body": article.body_text(),
+        "published": article.published.isoformat() if article.published else None,
+        "authors": article.authors,
+        "section": article.section,
+        "tags": article.tags,
+    }
+
+
+def extract_jsonl(in_stream: IO[str], out_stream: IO[str]) -> int:
+    """Extract every JSON line of in_stream to out_stream; return the count of lines written.
+
+    A bad line gives an output line {"id" (when known), "error"} and a message on stderr;
+    the loop never stops early.
+
+    Args:
+        in_stream: text stream of {"id","url","html"} JSON objects, one a line.
+        out_stream: text stream receiving one JSON object per input line.
+    """
+    written = 0
+    for number, line in enumerate(in_stream, start=1):
+        if not line.strip():
+            continue
+        record_id = None
+        try:
+            record = json.loads(line)
+            record_id = record.get("id") if isinstance(record, dict) else None
+            result = extract_record(record)
+        except Exception as error:  # noqa: BLE001 - one bad page must not stop the batch
+            message = f"{type(error).__name__}: {error}"
+            print(f"extract: line {number} (id={record_id}): {message}", file=sys.stderr)
+            result = {"id": record_id, "error": message} if record_id is not None else {"error": message}
+        out_stream.write(json.dumps(result, ensure_ascii=False) + "\n")
+        written += 1
+    return written
