@@ -1,0 +1,48 @@
+# Transfer Watch: `make run` runs the pipeline once against the live sites, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+export AIRFLOW_HOME := $(CURDIR)/state/airflow
+export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup run test demo demo-reset airflow bench clean
+
+$(STAMP):
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(PY) -m pipeline db-upgrade
+
+run: setup
+	$(PY) -m pipeline run
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+demo: setup
+	$(PY) -m pipeline demo
+
+demo-reset:
+	rm -rf state/demo
+	@echo "Demo state removed; the next 'make demo' starts over."
+
+airflow: setup
+	mkdir -p $(AIRFLOW_HOME)
+	@echo "Airflow UI: http://localhost:8080  (user admin; password printed below and kept in"
+	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
+	airflow standalone
+
+bench: $(STAMP)
+	$(PY) bench/bench_claims.py
+	$(PY) bench/bench_extract.py
+	$(PY) -m pipeline bench dedupe --articles 10000
+
+clean:
+	rm -rf $(VENV) state
