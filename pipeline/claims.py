@@ -1,0 +1,935 @@
+"""Transfer-claim detection: rules and lexicons over news sentences (see docs/transfer-claims.md).
+
+Each sentence goes through a cheap cue prefilter; survivors get parties, items, a verb frame
+(who gives, who receives), blockers (requests, refusals, conditionals, presupposed use), status,
+stance, claimant and quantity. Every decision leaves a cue string on the claim.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Iterable
+
+from pipeline.quantities import find_quantity
+from pipeline.sentences import split_sentences
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+
+__all__ = ["Claim", "detect_claims", "detect_record", "detect_jsonl", "split_sentences", "load_rules"]
+
+
+@dataclass
+class Claim:
+    """One transfer claim found in one sentence."""
+
+    supplier: str | None
+    recipient: str | None
+    category: str
+    item: str | None
+    quantity: dict | None
+    status: str
+    stance: str
+    claimant: str | None
+    sentence: str
+    start: int
+    end: int
+    cues: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Return the claim as a JSON-ready dict with exactly the spec's keys."""
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------------------------
+# Lexicon loading and regex building
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Compiled lexicons; built once per process by load_rules()."""
+
+    party_re: re.Pattern
+    party_map: dict
+    demonym_re: re.Pattern
+    demonym_map: dict
+    body_re: re.Pattern
+    pronoun_re: re.Pattern
+    item_re: re.Pattern
+    item_map: dict
+    weak_items: frozenset
+    military_re: re.Pattern
+    cue_res: dict
+    prefilter: re.Pattern
+    blockers: dict
+    agencies: list
+    nato_group: frozenset
+    related_line: re.Pattern
+
+
+def _term_pattern(term: str) -> str:
+    """Regex for one lexicon term: spaces/hyphens interchangeable, optional plural."""
+    parts = re.split(r"[\s-]+", term)
+    body = r"[\s-]?".join(re.escape(p) for p in parts)
+    if term[-1].isalpha() and not term.endswith("s"):
+        body += r"(?:e?s)?"
+    elif term[-1].isdigit():
+        body += r"(?:s|'s)?"
+    return body
+
+
+def _alternation(terms: Iterable[str]) -> str:
+    """Longest-first alternation so that "artillery shells" beats "shells"."""
+    return "|".join(sorted(set(terms), key=len, reverse=True))
+
+
+def _compile_terms(terms: dict[str, object], case_split: bool) -> tuple[re.Pattern, dict]:
+    """Compile a term->value mapping into one regex plus a lookup by lowercased match."""
+    patterns = []
+    for term in terms:
+        pat = _term_pattern(term)
+        if case_split and term.lower() == term:
+            pat = f"(?i:{pat})"
+        patterns.append(pat)
+    regex = re.compile(rf"(?<![\w-])(?:{_alternation(patterns)})(?![\w])")
+    return regex, terms
+
+
+def _normalise_key(text: str) -> str:
+    """Key used to look a matched surface form up in a term map."""
+    return re.sub(r"[\s-]+", " ", text.lower()).strip()
+
+
+def _words_regex(words: list[str], flags: int = re.IGNORECASE) -> re.Pattern:
+    """Compile cue fragments into one word-bounded regex."""
+    return re.compile(rf"(?<![\w-])(?:{_alternation(words)})(?![\w])", flags)
+
+
+@lru_cache(maxsize=1)
+def load_rules(lexicon_dir: str | None = None) -> Rules:
+    """Load and compile the lexicons (cached per process).
+
+    Args:
+        lexicon_dir: folder holding parties.json, weapons.json and cues.json (default: bundled).
+    """
+    folder = Path(lexicon_dir) if lexicon_dir else LEXICON_DIR
+    parties = json.loads((folder / "parties.json").read_text(encoding="utf-8"))
+    weapons = json.loads((folder / "weapons.json").read_text(encoding="utf-8"))
+    cues = json.loads((folder / "cues.json").read_text(encoding="utf-8"))
+
+    names: dict[str, str] = {}
+    demonyms: dict[str, str] = {}
+    for code, entry in parties["parties"].items():
+        for name in entry.get("names", []):
+            names[name] = code
+        for dem in entry.get("demonyms", []):
+            demonyms[dem] = code
+    party_re = re.compile(
+        rf"(?<![\w-])(?:{_alternation(re.escape(n) for n in names)})(?![\w])(?:['’]s?)?"
+    )
+    demonym_re = re.compile(
+        rf"(?<![\w-])(?:{_alternation(re.escape(n) for n in demonyms)})(?![\w])"
+        r"(?:[\s-]+(?:made|built|produced|manufactured|designed|supplied|origin|sourced|developed|provided|donated))?"
+    )
+    body_re = re.compile(rf"\s+(?:{_alternation(re.escape(b) for b in parties['body_words'])})\b")
+    pronoun_re = re.compile(rf"(?<![\w-])(?:{_alternation(re.escape(p) for p in parties['pronouns'])})(?![\w])")
+
+    item_map: dict[str, tuple[str, int]] = {}
+    for category, entry in weapons["categories"].items():
+        for term in entry["named"]:
+            item_map[_normalise_key(term)] = (category, 2)
+        for term in entry["class"]:
+            item_map.setdefault(_normalise_key(term), (category, 1))
+    for term in weapons["generic"]:
+        item_map.setdefault(_normalise_key(term), ("unspecified", 0))
+    all_terms = {}
+    for category, entry in weapons["categories"].items():
+        for term in entry["named"] + entry["class"]:
+            all_terms[term] = True
+    for term in weapons["generic"]:
+        all_terms[term] = True
+    item_re, _ = _compile_terms(all_terms, case_split=True)
+
+    cue_res = {kind: _words_regex(cues[kind]) for kind in ("give", "commit", "receive", "arrive", "include", "nominal")}
+    prefilter = _words_regex(cues["give"] + cues["commit"] + cues["receive"] + cues["arrive"] + cues["include"] + cues["nominal"])
+    blockers = {
+        kind: _words_regex(cues[kind])
+        for kind in ("request", "refusal", "conditional", "use", "hedge", "deny", "commit_modifiers", "speech", "nominal_predicates")
+    }
+    blockers["modal"] = re.compile(r"(?<![\w-])(?:could|might|may|can)(?![\w])(?!\s+(?:have|already|well have)\b)")
+    blockers["conditional"] = _words_regex([c for c in cues["conditional"] if c not in ("could", "might", "may")])
+    return Rules(
+        party_re=party_re,
+        party_map=names,
+        demonym_re=demonym_re,
+        demonym_map=demonyms,
+        body_re=body_re,
+        pronoun_re=pronoun_re,
+        item_re=item_re,
+        item_map=item_map,
+        weak_items=frozenset(_normalise_key(t) for t in weapons["weak_generic"]),
+        military_re=_words_regex(weapons["military_context"]),
+        cue_res=cue_res,
+        prefilter=prefilter,
+        blockers=blockers,
+        agencies=[(re.compile(a["pattern"]), a["name"]) for a in parties["agencies"]],
+        nato_group=frozenset(parties["groups"]["NATO"]),
+        related_line=re.compile(cues["related_line"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Mentions
+
+
+@dataclass
+class Mention:
+    """A party, item or cue found in a sentence."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    code: str | None = None  # parties: ISO code; items: category
+    prep: str | None = None
+    possessive: bool = False
+    priority: int = 0
+    origin: str | None = None  # items: supplier named by a demonym ("North Korean shells")
+
+
+_PREP_RE = re.compile(
+    r"(?:\b(to|for|from|by|of|in|at|on|against|with|into|between|over|amid|after|during|under|across|"
+    r"toward|towards|near|inside|within|including|about|than|like|via|among|alongside|and|or|as|beyond|throughout)"
+    r"(?:\s+(?:the|a|an|its|their|his|her))?\s+)$",
+    re.IGNORECASE,
+)
+_DATELINE_RE = re.compile(
+    r"^\s*[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][A-Za-z .'-]{1,30})?(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*"
+    r"\((?:Reuters|AP|AFP|Bloomberg|dpa|UPI|Xinhua|Yonhap|Kyodo|TASS|Interfax|Ukrinform|KCNA)\)\s*[-–—:]+\s*"
+    r"|^\s*[A-Z][A-Z .'-]{2,40}(?:,\s*[A-Z][A-Za-z .'-]{1,30})?\s*[-–—]+\s+"
+)
+
+
+def _mask_dateline(sentence: str) -> str:
+    """Blank a leading dateline ("SEOUL, Nov 1 (Reuters) -") so it is not read as a party."""
+    m = _DATELINE_RE.match(sentence)
+    if not m:
+        return sentence
+    return " " * m.end() + sentence[m.end():]
+
+
+def _prep_before(text: str, pos: int) -> str | None:
+    """The preposition right before position pos, if any."""
+    m = _PREP_RE.search(text[max(0, pos - 24):pos])
+    return m.group(1).lower() if m else None
+
+
+def find_parties(text: str, rules: Rules) -> list[Mention]:
+    """Find parties named in text: names, metonyms, leaders, demonym + body word.
+
+    Args:
+        text: one sentence.
+        rules: compiled lexicons.
+    """
+    found = []
+    for m in rules.party_re.finditer(text):
+        surface = m.group(0)
+        possessive = bool(re.search(r"['’]s?$", surface))
+        key = re.sub(r"['’]s?$", "", surface)
+        code = rules.party_map.get(key)
+        if code is None:
+            continue
+        if key in ("US", "UK", "EU") and text[m.end():m.end() + 1] == "-":
+            continue  # "US-made" is an origin, handled by demonyms
+        if key in ("allies", "Allies", "partners", "coalition") and re.search(r"(?:Russia|Moscow|Iran|Tehran|Kremlin|China|Beijing)['’]s?\s+$|(?:its|their)\s+$", text[:m.start()]):
+            continue  # "Russia's allies", "its allies" are not the West
+        found.append(Mention(m.start(), m.end(), surface, "party", code, _prep_before(text, m.start()), possessive, 1))
+    taken = [(p.start, p.end) for p in found]
+    for m in rules.demonym_re.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        base = re.split(r"[\s-]+(?:made|built|produced|manufactured|designed|supplied|origin|sourced|developed|provided|donated)$", m.group(0))[0]
+        code = rules.demonym_map.get(base)
+        if code is None:
+            continue
+        body = rules.body_re.match(text, m.end())
+        if body and m.group(0) == base:
+            found.append(Mention(m.start(), body.end(), text[m.start():body.end()], "party", code, _prep_before(text, m.start())))
+        else:
+            found.append(Mention(m.start(), m.end(), m.group(0), "demonym", code, _prep_before(text, m.start())))
+    for m in rules.pronoun_re.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        found.append(Mention(m.start(), m.end(), m.group(0), "pronoun", None, _prep_before(text, m.start()),
+                             m.group(0).lower() in ("its", "their")))
+    found.sort(key=lambda x: x.start)
+    return found
+
+
+def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention]:
+    """Find items (weapons, troops, aid) and merge adjacent terms into one noun phrase.
+
+    Args:
+        text: one sentence.
+        rules: compiled lexicons.
+        demonyms: demonym mentions, used to mark an item's origin.
+    """
+    raw = []
+    for m in rules.item_re.finditer(text):
+        key = _normalise_key(m.group(0))
+        entry = rules.item_map.get(key) or rules.item_map.get(re.sub(r"(?:e?s|'s)$", "", key))
+        if entry is None:
+            entry = rules.item_map.get(key.rstrip("s"))
+        if entry is None:
+            continue
+        if re.match(r"[\s-]+(?:maker|makers|manufacturer|industry|industries|factory|factories|production|plant|"
+                    r"sector|company|companies|firm|firms|producer|producers|stockpile|stockpiles|strike|strikes|"
+                    r"attack|attacks|fire|shortage|shortages|war|policy|control|controls|race|program|programme)\b",
+                    text[m.end():m.end() + 14]):
+            continue  # "arms makers", "missile strikes": not an item being moved
+        category, priority = entry
+        raw.append(Mention(m.start(), m.end(), m.group(0), "item", category, priority=priority,
+                           prep=("weak" if key in rules.weak_items else None)))
+    merged: list[Mention] = []
+    for it in raw:
+        if merged and re.fullmatch(r"[\s-]*(?:\(\w+\)\s*)?", text[merged[-1].end:it.start]):
+            last = merged[-1]
+            if it.priority > last.priority or (it.priority == last.priority and it.priority < 2):
+                last.code, last.priority = it.code, it.priority
+            last.prep = last.prep if (last.prep and it.prep) else None
+            last.end, last.text = it.end, text[last.start:it.end]
+            continue
+        merged.append(it)
+    for it in merged:
+        for dem in demonyms:
+            if dem.kind == "demonym" and 0 <= it.start - dem.end <= 30 and re.fullmatch(
+                r"[\s-]*(?:[\w/-]+\s+){0,3}", text[dem.end:it.start]
+            ):
+                it.origin = dem.code
+                it.start, it.text = dem.start, text[dem.start:it.end]
+    return merged
+
+
+def find_cues(text: str, rules: Rules) -> list[Mention]:
+    """Find transfer cues (verbs and nouns) with their frame kind.
+
+    Args:
+        text: one sentence.
+        rules: compiled lexicons.
+    """
+    cues = []
+    for kind in ("give", "commit", "receive", "arrive", "include", "nominal"):
+        for m in rules.cue_res[kind].finditer(text):
+            cues.append(Mention(m.start(), m.end(), m.group(0), kind))
+    cues.sort(key=lambda c: (c.start, -(c.end - c.start)))
+    kept: list[Mention] = []
+    for c in cues:
+        if kept and c.start < kept[-1].end:
+            continue
+        kept.append(c)
+    return kept
+
+
+# --------------------------------------------------------------------------------------------
+# Sentence analysis
+
+_AUX_RE = re.compile(
+    r"(?:\b(?:is|are|was|were|be|been|being|has|have|had|get|gets|got|getting|'s|'ve|'re|would|will|to|"
+    r"not|n't|also|already|now|just|reportedly|allegedly|recently|since|then|still|first|both|newly|"
+    r"previously|earlier|quietly|secretly|apparently|reported|further|jointly|officially|formally|never|"
+    r"and|or|but|it|he|she|they|we|who|which|that|had|has)\s+|\w+ly\s+)$",
+    re.IGNORECASE,
+)
+_PASSIVE_RE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|get|gets|got|getting)\s+(?:\w+ly\s+|not\s+|also\s+|already\s+|now\s+|being\s+|been\s+)*$",
+    re.IGNORECASE,
+)
+_PARTICIPLE_RE = re.compile(r"(?:ed|en|sent|sold|lent|given|bought|got|shipped|supplied|made)$", re.IGNORECASE)
+_CLAUSE_BREAK_RE = re.compile(
+    r";|:\s|\s[—–]\s|,?\s+(?:while|whereas|but|although|though|even as|meanwhile)\s+"
+)
+_EXCHANGE_RE = re.compile(r"\b(?:in (?:exchange|return) for|in exchange|in return)\b", re.IGNORECASE)
+_OWN_DESTINATION_RE = re.compile(
+    r"^[^.;]*?\b(?:to|into|toward|towards)\s+(?:the\s+)?(?:front|frontline|front lines?|battlefield|border|"
+    r"region|area|zone|units|troops|forces|soldiers|brigades|positions|occupied|city|cities|town|south|north|"
+    r"east|west|Kursk|Crimea|Donbas|Donbass|Bakhmut|Avdiivka|Kharkiv|Zaporizhzhia|Kherson|Donetsk|Luhansk|"
+    r"Belgorod|Kaliningrad|Gaza|Rafah|West Bank|Black Sea|Baltic)\b",
+    re.IGNORECASE,
+)
+_PERSONNEL_PURPOSE_RE = re.compile(
+    r"\b(?:to fight|to help|to assist|to support|to join|to work|to serve|to bolster|to reinforce|alongside|"
+    r"fight for|fighting for|for Russia|on behalf of|to aid|to back|to train|to operate|to man|to repair|"
+    r"to build|as part of|in support of|under (?:Russian|the) command)\b",
+    re.IGNORECASE,
+)
+_SPEECH_AFTER_RE = re.compile(
+    r"[,\"”]\s*(?P<who>[^,\"“”;]{2,90}?)\s+(?P<verb>said|says|told|added|claimed|stated|reported|wrote|noted|"
+    r"announced|confirmed|insisted|alleged|estimated|warned|revealed|disclosed|acknowledged|admitted|"
+    r"explained|argued|believes|assessed|concluded|testified|posted|declared|asserted|maintained)\b",
+)
+_SPEECH_BEFORE_RE = re.compile(
+    r"(?:^|[,;:]\s+|\bwith\s+|\band\s+|\bas\s+|\bafter\s+)(?P<who>(?:[A-Z\"“][^,;\"”]{1,90}?|the [^,;]{2,60}?|"
+    r"(?:he|she|they|it)))\s+(?:\w+ly\s+|has\s+|have\s+|had\s+|also\s+|previously\s+|repeatedly\s+)*"
+    r"(?P<verb>said|says|say|told|tells|claimed|claims|claiming|claim|stated|states|reported|reports|wrote|"
+    r"writes|noted|notes|announced|announces|confirmed|confirms|insisted|insists|alleged|alleges|alleging|"
+    r"estimated|estimates|warned|warns|revealed|reveals|disclosed|acknowledged|acknowledges|admitted|"
+    r"admits|argued|argues|believes|believe|believed|assessed|assesses|concluded|concludes|testified|"
+    r"declared|asserted|maintained|maintains|denied|denies|deny|denying|accused|accuses|accusing|accuse|"
+    r"saying|said on|charged|briefed|informed|learned|understands|understood|suspects|suspected|"
+    r"thinks|estimate|assess|assessment|confirm|believe|show|shows|showed|indicated|indicates|suggested|"
+    r"suggests|found|says that)\b",
+)
+_ACCORDING_RE = re.compile(r"\b(?:according to|citing|cited by|quoted by|as reported by|reported by|"
+                           r"in a (?:statement|report|post) (?:by|from))\s+(?P<who>[^,;.\"”]{2,100})", re.IGNORECASE)
+_SAID_WHO_RE = re.compile(r"[,\"”]\s*(?:said|says|according to|added)\s+(?P<who>[A-Z][^,;.\"”]{2,80}|the [^,;.\"”]{2,80})")
+_PRONOUN_CLAIMANT = {"he", "she", "they", "it", "we", "i"}
+
+
+@dataclass
+class Context:
+    """What the previous sentence offers for pronoun and ellipsis resolution."""
+
+    text: str = ""
+    parties: list[Mention] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    claimant: str | None = None
+
+
+def _clause_bounds(text: str, pos: int, parties: list[Mention], cue_positions: list[int]) -> tuple[int, int]:
+    """Span of the clause around pos: cut at ';', ':', dashes, 'while/but', and ', and <Party> <verb>'."""
+    start, end = 0, len(text)
+    for m in _CLAUSE_BREAK_RE.finditer(text):
+        if m.end() <= pos:
+            start = max(start, m.end())
+        elif m.start() >= pos:
+            end = min(end, m.start())
+            break
+    for p in parties:
+        if p.kind != "party" or p.prep not in ("and", "with", "as", None):
+            continue
+        joiner = re.search(r"(?:,\s*|\s)(?:and|while|as|but|with)\s+(?:the\s+)?$", text[max(0, p.start - 12):p.start])
+        if not joiner:
+            continue
+        has_own_cue = any(p.end <= c <= p.end + 60 for c in cue_positions)
+        if not has_own_cue:
+            continue
+        cut = p.start - len(joiner.group(0))
+        if cut > pos and cut < end:
+            end = cut
+        elif p.start <= pos and p.start > start:
+            start = p.start
+    return start, end
+
+
+def _comma_window(text: str, clause_start: int, pos: int) -> str:
+    """Text that governs the cue: back to the previous comma, further when the piece is 'to ...'."""
+    before = text[clause_start:pos]
+    pieces = re.split(r",\s*|\s[—–]\s", before)
+    window = pieces[-1]
+    i = len(pieces) - 1
+    while i > 0 and (re.match(r"\s*(?:to|including|such as|and|or|in|on|at|for|with|as well as)\b", window)
+                     or len(window.split()) <= 2):
+        i -= 1
+        window = pieces[i] + ", " + window
+    return " ".join(window.split()[-14:])
+
+
+def _resolve_pronoun(pron: Mention, parties: list[Mention], ctx: Context) -> str | None:
+    """Resolve 'it', 'the country', 'its' to the closest earlier party, else the previous sentence's."""
+    for p in reversed(parties):
+        if p.end <= pron.start and p.kind == "party" and p.code:
+            return p.code
+    if ctx.claims:
+        c = ctx.claims[-1]
+        return c.supplier or c.recipient
+    for p in ctx.parties:
+        if p.kind == "party" and p.code and p.prep is None:
+            return p.code
+    for p in ctx.parties:
+        if p.kind == "party" and p.code:
+            return p.code
+    return None
+
+
+def _party_code(p: Mention, parties: list[Mention], ctx: Context) -> str | None:
+    """Code of a party mention, resolving pronouns."""
+    if p.kind == "pronoun":
+        return _resolve_pronoun(p, parties, ctx)
+    return p.code
+
+
+def _find_claimant(text: str, cue_pos: int, rules: Rules, ctx: Context) -> tuple[str | None, str | None]:
+    """Who makes the claim, as written (agencies normalised); returns (claimant, cue)."""
+    who, how = None, None
+    m = _ACCORDING_RE.search(text)
+    if m:
+        who, how = m.group("who"), "according/citing"
+    if who is None:
+        for m in _SPEECH_BEFORE_RE.finditer(text[:cue_pos]):
+            if cue_pos - m.end("verb") < 200:
+                who, how = m.group("who"), f"speech-before:{m.group('verb')}"
+    if who is None:
+        m = _SPEECH_AFTER_RE.search(text, cue_pos)
+        if m:
+            who, how = m.group("who"), f"speech-after:{m.group('verb')}"
+    if who is None:
+        m = _SAID_WHO_RE.search(text, cue_pos)
+        if m:
+            who, how = m.group("who"), "said-who"
+    if who is None:
+        return None, None
+    who = who.strip(" \"“”'")
+    who = re.sub(r"^(?:information|data|intelligence|a report|reports|a statement|figures|documents)\s+"
+                 r"(?:provided by|from|released by|by|of)\s+", "", who, flags=re.IGNORECASE)
+    who = re.sub(r"\s+(?:on|last|this|earlier|late|early)\s+(?:\w+day|week|month|year|night|morning)\b.*$", "", who)
+    who = re.sub(r"^(?:In|On|At|After|During)\s+[^,]*,\s*", "", who)
+    for agency_re, name in rules.agencies:
+        if agency_re.search(who):
+            return name, how
+    if who.lower() in _PRONOUN_CLAIMANT and ctx.claimant:
+        return ctx.claimant, how + ":pronoun"
+    if len(who.split()) > 14:
+        return None, None
+    return who, how
+
+
+def _sentence_claimant(text: str, rules: Rules, ctx: Context) -> str | None:
+    """Speaker of a sentence (for pronoun claimants in the next one)."""
+    who, _ = _find_claimant(text, len(text), rules, ctx)
+    if who is None:
+        m = _SPEECH_AFTER_RE.search(text)
+        who = m.group("who").strip() if m else None
+    return who
+
+
+@dataclass
+class Frame:
+    """Supplier/recipient decision for one cue."""
+
+    supplier: str | None = None
+    recipient: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _is_passive(text: str, cue: Mention) -> bool:
+    """True when the cue verb is a passive participle ('were sent', 'has been delivered')."""
+    return bool(_PARTICIPLE_RE.search(cue.text)) and bool(_PASSIVE_RE.search(text[max(0, cue.start - 40):cue.start]))
+
+
+def _is_reduced_relative(text: str, cue: Mention, items: list[Mention], parties: list[Mention]) -> bool:
+    """True for a participle modifying a noun: 'missiles supplied by Britain' (supply presupposed)."""
+    if cue.kind not in ("give", "commit") or not _PARTICIPLE_RE.search(cue.text.split()[0]):
+        return False
+    before = text[:cue.start]
+    if _AUX_RE.search(before):
+        return False
+    if any(p.kind == "party" and 0 <= cue.start - p.end <= 2 for p in parties):
+        return False  # "Britain supplied"
+    prev = re.search(r"([\w'’)]+)\s*,?\s*$", before)
+    if not prev:
+        return False
+    if re.match(r"\s+by\b", text[cue.end:]) and prev.group(1)[0].islower():
+        return True  # "information provided by Seoul's spy agency"
+    return any(0 <= cue.start - it.end <= 3 for it in items) or prev.group(1).lower() in (
+        "those", "ones", "weapons", "equipment", "hardware", "systems", "arms", "supplies", "aid", "package")
+
+
+def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], items: list[Mention],
+           ctx: Context, passive: bool) -> Frame:
+    """Decide supplier and recipient for a cue inside clause [lo, hi)."""
+    f = Frame()
+    left = [p for p in parties if lo <= p.start and p.end <= cue.start]
+    right = [p for p in parties if cue.end <= p.start and p.end <= hi]
+    kind = cue.kind
+    receiving = kind == "receive" or (kind == "nominal" and re.match(r"(?i)(?:purchase|acquisition|import)", cue.text))
+
+    def code(p: Mention) -> str | None:
+        return _party_code(p, parties, ctx)
+
+    # explicit prepositions on both sides
+    for p in right + left:
+        c = code(p)
+        if c is None or p.kind == "demonym":
+            continue
+        if p.prep in ("from",) and f.supplier is None:
+            f.supplier = c
+            f.notes.append(f"supplier:from:{p.text}")
+        elif p.prep == "by" and (passive or kind == "nominal") and f.supplier is None and p.start > cue.start:
+            f.supplier = c
+            f.notes.append(f"supplier:by:{p.text}")
+        elif p.prep in ("to", "for", "into") and f.recipient is None and not receiving and (p.start > cue.start or kind in ("nominal", "arrive", "include")):
+            if re.search(r"\b(?:use|used|war|fight|fighting)\s+(?:in|against)\s+$", text[max(0, p.start - 25):p.start]):
+                continue
+            f.recipient = c
+            f.notes.append(f"recipient:{p.prep}:{p.text}")
+        elif p.prep == "in" and kind == "arrive" and f.recipient is None and p.start > cue.start:
+            f.recipient = c
+            f.notes.append(f"recipient:in:{p.text}")
+    # indirect object right after the verb: "sent Russia shells", "supplying Moscow with drones"
+    if right and kind in ("give", "commit") and not passive:
+        p = right[0]
+        gap = text[cue.end:p.start]
+        if p.kind != "demonym" and p.prep is None and re.fullmatch(r"\s*(?:the\s+)?", gap) and f.recipient is None:
+            c = code(p)
+            if c:
+                f.recipient = c
+                f.notes.append(f"recipient:indirect-object:{p.text}")
+    if right and receiving and f.supplier is None:
+        p = right[0]
+        if p.possessive and p.kind == "party" and re.fullmatch(r"\s*(?:the\s+)?", text[cue.end:p.start]):
+            f.supplier = code(p)
+            f.notes.append(f"supplier:possessive-object:{p.text}")
+    # subject: the closest bare party left of the cue
+    subject = None
+    for p in reversed(left):
+        if p.kind == "demonym":
+            continue
+        if p.prep == "with" and re.fullmatch(r"\s+(?:\w+ly\s+)?(?:\w+ing\s+(?:to\s+(?:have\s+)?)?)?", text[p.end:cue.start]):
+            subject = p  # absolute clause: "with Pyongyang appearing to receive ..."
+            break
+        if p.prep is not None:
+            continue
+        subject = p
+        break
+    if subject is not None:
+        c = code(subject)
+        if c is not None:
+            owner_of_item = subject.possessive and any(0 <= it.start - subject.end <= 3 for it in items)
+            if kind == "nominal" and subject.possessive:
+                if receiving and f.recipient is None:
+                    f.recipient = c
+                    f.notes.append(f"recipient:possessive:{subject.text}")
+                elif not receiving and f.supplier is None:
+                    f.supplier = c
+                    f.notes.append(f"supplier:possessive:{subject.text}")
+            elif receiving and not passive:
+                if f.recipient is None:
+                    f.recipient = c
+                    f.notes.append(f"recipient:subject:{subject.text}")
+            elif passive and not receiving:
+                if owner_of_item and f.supplier is None:
+                    f.supplier = c
+                    f.notes.append(f"supplier:possessive:{subject.text}")
+                elif f.recipient is None and re.match(r"(?i)(?:given|promised|offered|sent|supplied|provided|handed|pledged|lent|loaned|sold|equipped|armed)", cue.text):
+                    f.recipient = c
+                    f.notes.append(f"recipient:passive-subject:{subject.text}")
+            elif kind == "arrive":
+                pass
+            elif kind == "include":
+                pass
+            elif f.supplier is None:
+                f.supplier = c
+                f.notes.append(f"supplier:subject:{subject.text}")
+    return f
+
+
+def _pick_item(text: str, items: list[Mention], cue: Mention, lo: int, hi: int, prefer_left: bool) -> Mention | None:
+    """Choose the item the cue moves: first specific item on the preferred side, else generic."""
+    exchange = _EXCHANGE_RE.search(text, cue.end, hi)
+    right_end = exchange.start() if exchange else hi
+    right = [it for it in items if cue.end <= it.start < right_end]
+    left = [it for it in items if lo <= it.start and it.end <= cue.start]
+    left = list(reversed(left))
+    sides = (left, right) if prefer_left else (right, left)
+    for side in sides:
+        for it in side:
+            if it.priority > 0 and not it.prep:
+                return it
+    for side in sides:
+        for it in side:
+            if it.priority > 0:
+                return it
+    for side in sides:
+        for it in side:
+            return it
+    return None
+
+
+def _status(window: str, cue: Mention, rules: Rules) -> tuple[str, str]:
+    """Delivered or committed, with the cue that decided."""
+    if cue.kind == "commit":
+        return "committed", f"status:commit-verb:{cue.text}"
+    m = rules.blockers["commit_modifiers"].search(window)
+    if m:
+        return "committed", f"status:{m.group(0)}"
+    return "delivered", "status:default-delivered" if cue.kind != "include" else "status:package-contents"
+
+
+def _stance(sentence: str, lo: int, hi: int, window: str, cue: Mention, rules: Rules) -> tuple[str, str]:
+    """Affirmed, hedged or denied, with the cue that decided."""
+    before = sentence[:cue.start]
+    for m in rules.blockers["deny"].finditer(window):
+        word = m.group(0).lower()
+        if re.search(r"\bdespite\s+(?:\w+['’]s\s+)?(?:\w+\s+)?$", window[:m.start()]):
+            continue
+        if word in ("not", "n't", "never", "no longer") and len(window[m.end():].split()) > 4:
+            continue
+        return "denied", f"stance:denied:{m.group(0)}"
+    deny_verb = re.search(r"\b(?:den(?:y|ies|ied|ying)|rejected (?:\w+ ){0,3}(?:claims?|allegations?|accusations?|reports?)|"
+                          r"dismissed (?:\w+ ){0,3}(?:claims?|allegations?|reports?)|refuted)\b", before, re.IGNORECASE)
+    if deny_verb and not re.search(r"\bdespite\s+(?:\w+\s+){0,2}$", before[:deny_verb.start()]):
+        return "denied", f"stance:denied:{deny_verb.group(0)}"
+    m = rules.blockers["hedge"].search(sentence, lo, hi)
+    if m:
+        return "hedged", f"stance:hedged:{m.group(0)}"
+    return "affirmed", "stance:affirmed"
+
+
+def _blocked(sentence: str, window: str, clause_before: str, cue: Mention, rules: Rules) -> str | None:
+    """Reason to stay silent about this cue (request, refusal, conditional, speculation), else None."""
+    if re.search(r"\bif (?:confirmed|true|verified|accurate)\b", window, re.IGNORECASE):
+        window = re.sub(r"\bif (?:confirmed|true|verified|accurate)\b", "", window, flags=re.IGNORECASE)
+    for kind in ("request", "refusal", "conditional"):
+        m = rules.blockers[kind].search(window)
+        if m:
+            return f"{kind}:{m.group(0)}"
+    m = rules.blockers["modal"].search(window)
+    if m:
+        return f"speculation:{m.group(0)}"
+    m = re.search(r"(?<![\w-])(?:if|unless|whether)(?![\w])", clause_before, re.IGNORECASE)
+    if m:
+        return f"conditional:{m.group(0)}"
+    return None
+
+
+def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
+    """Find the transfer claims in one sentence (offsets are filled in by the caller).
+
+    Args:
+        sentence: the sentence text.
+        ctx: the previous sentence, for pronouns and ellipsis.
+        rules: compiled lexicons.
+    """
+    text = _mask_dateline(sentence)
+    cues = find_cues(text, rules)
+    if not cues:
+        return []
+    parties = find_parties(text, rules)
+    items = find_items(text, rules, [p for p in parties if p.kind == "demonym"])
+    names = [(p.start, p.end) for p in parties if p.priority == 1]
+    items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names)]
+    quoted = [(m.start(), m.end()) for m in _ACCORDING_RE.finditer(text)]
+    cues = [c for c in cues if not any(s <= c.start < e for s, e in quoted)]
+    if not items or not cues:
+        return []
+    military = bool(rules.military_re.search(text)) or any(it.priority > 0 and not it.prep for it in items)
+    cue_positions = [c.start for c in cues if c.kind in ("give", "commit", "receive")]
+    candidates: list[tuple[Claim, int]] = []
+    for cue in cues:
+        claim = _claim_for_cue(text, sentence, cue, cues, parties, items, ctx, rules, military, cue_positions, candidates)
+        if claim is not None:
+            candidates.append((claim, cue.start))
+    return _merge_claims([c for c, _ in candidates])
+
+
+def _claim_for_cue(text, sentence, cue, cues, parties, items, ctx, rules, military, cue_positions, earlier):
+    """Build the claim one cue supports, or None when it does not support one."""
+    lo, hi = _clause_bounds(text, cue.start, parties, cue_positions)
+    if cue.kind in ("give", "commit") and _is_reduced_relative(text, cue, items, parties):
+        return None
+    passive = _is_passive(text, cue)
+    window = _comma_window(text, lo, cue.start)
+    clause_before = text[lo:cue.start]
+    after = text[cue.end:hi]
+    if cue.kind == "nominal":
+        if not _nominal_supports(text, cue, lo, hi, rules, items):
+            return None
+    if cue.kind == "include":
+        if not re.search(r"\b(?:package|packages|aid|assistance|tranche|shipment|shipments|delivery|deliveries|consignment|"
+                         r"cargo|donation|transfer|transfers|deal|contract|sale|support|weapons|supplies|list|drawdown)\b",
+                         text[max(lo, cue.start - 80):cue.start], re.IGNORECASE):
+            return None
+    if cue.kind == "commit" and re.match(r"(?i)announc|unveil|approv|authori|sign", cue.text):
+        if not re.search(r"\b(?:package|packages|aid|assistance|tranche|sale|sales|transfer|transfers|deal|contract|"
+                         r"delivery|deliveries|donation|shipment|shipments|support|weapons|arms|that|it|they|plans?|"
+                         r"export|exports|purchase|provision|supply|supplies|funding|drawdown)\b", after[:120], re.IGNORECASE):
+            return None
+    if cue.kind == "arrive":
+        subject_items = [it for it in items if lo <= it.start and it.end <= cue.start]
+        if not subject_items:
+            return None
+    reason = _blocked(sentence, window, clause_before, cue, rules)
+    if reason:
+        return None
+    if cue.kind in ("give", "receive") and re.search(r"(?i)\b(?:not|n't|never)\s+(?:\w+\s+)?$", text[lo:cue.start]) and \
+            re.search(r"(?i)\b(?:yet|so far)\b", text[cue.end:hi]):
+        return None  # "has not yet sent": neither transfer nor denial
+    prefer_left = passive or cue.kind in ("arrive", "nominal")
+    item = _pick_item(text, items, cue, lo, hi, prefer_left)
+    if item is None:
+        return None
+    if item.prep == "weak" and not military:
+        return None
+    frame = _frame(text, cue, lo, hi, parties, items, ctx, passive)
+    notes = [f"cue:{cue.kind}:{cue.text}" + (":passive" if passive else "")] + frame.notes
+    supplier, recipient = frame.supplier, frame.recipient
+    if supplier is None and item.origin and item.origin != recipient:
+        supplier = item.origin
+        notes.append(f"supplier:origin:{item.text}")
+    if supplier is None and _EXCHANGE_RE.search(text[lo:hi]) and earlier:
+        prior = earlier[-1][0]
+        if prior.recipient and prior.recipient != recipient:
+            supplier = prior.recipient
+            notes.append("supplier:in-return:previous-claim")
+    if supplier is None and recipient is None:
+        if cue.kind in ("give", "receive", "nominal", "include", "arrive") and (passive or cue.kind in ("include", "nominal", "arrive")) and ctx.claims:
+            prior = ctx.claims[-1]
+            supplier, recipient = prior.supplier, prior.recipient
+            notes.append("parties:previous-sentence-claim")
+        else:
+            return None
+    if supplier is not None and supplier == recipient:
+        return None
+    if item.code == "personnel":
+        if not _personnel_ok(supplier, recipient, text, lo, hi, cue, rules):
+            return None
+    elif cue.kind in ("give",) and recipient is None and re.match(r"(?i)(?:deploy|redeploy|dispatch|rush|move)", cue.text):
+        return None
+    if cue.kind == "give" and recipient is None and not passive and _OWN_DESTINATION_RE.match(text[cue.end:hi]):
+        return None
+    if cue.kind == "give" and recipient is None and re.match(r"(?i)(?:deploy|redeploy)", cue.text):
+        return None
+    notes.append(f"item:{item.text}->{item.code}")
+    status, status_cue = _status(window + " " + after[:40], cue, rules)
+    stance, stance_cue = _stance(text, lo, hi, window, cue, rules)
+    claimant, claimant_cue = _find_claimant(text, cue.start, rules, ctx)
+    if claimant_cue:
+        notes.append(f"claimant:{claimant_cue}")
+    blocked_spans = [(it.start, it.end) for it in items if it.priority == 2]
+    quantity = find_quantity(text[lo:hi], item.start - lo if item.start >= lo else -1, item.end - lo, [(s - lo, e - lo) for s, e in blocked_spans])
+    if quantity:
+        notes.append(f"quantity:{quantity.pop('text')}")
+    notes += [status_cue, stance_cue]
+    return Claim(supplier, recipient, item.code, item.text, quantity, status, stance, claimant,
+                 sentence, 0, 0, notes)
+
+
+def _nominal_supports(text: str, cue: Mention, lo: int, hi: int, rules: Rules, items: list[Mention]) -> bool:
+    """A transfer noun counts only as the subject or object of a transfer predicate."""
+    after = text[cue.end:hi]
+    before = text[max(lo, cue.start - 80):cue.start]
+    if re.search(r"(?i)\b(?:rel(?:y|ies|ied|iance|iant)|dependen(?:ce|t)|depend(?:s|ed)?|shortages?|lack|delays?|"
+                 r"thanks to|with the help of|without|end(?:ing)? of|cut(?:s|ting)?|fate|future|debate|question|"
+                 r"dwindling|slowdown|uncertainty|cuts? to|waiting|need|needs|requests?|pleas?|calls? for)\b[^.]{0,40}$", before):
+        return False
+    pred = rules.blockers["nominal_predicates"].search(after[:120]) or rules.blockers["nominal_predicates"].search(before[-60:])
+    if not pred:
+        return False
+    if re.match(r"(?i)\s*(?:of|from|to|for|between)\b", after) or re.search(r"(?i)(?:['’]s|\bmilitary|\barms|\bweapons?|\bammunition|\bdrone|\bmissile|\bsecurity|\bdefen[cs]e|\bnew|\blatest|\bfirst)\s+(?:\w+\s+)?$", before):
+        return True
+    return False
+
+
+def _personnel_ok(supplier, recipient, text, lo, hi, cue, rules) -> bool:
+    """Troops count only when sent to fight or work for another state, not stationed among allies."""
+    if supplier is None or recipient is None:
+        return bool(_PERSONNEL_PURPOSE_RE.search(text[lo:hi])) and (supplier or recipient) is not None
+    if supplier in rules.nato_group and recipient in rules.nato_group:
+        return False
+    if re.match(r"(?i)(?:deploy|redeploy|dispatch)", cue.text) and not _PERSONNEL_PURPOSE_RE.search(text[lo:hi]):
+        return supplier not in rules.nato_group
+    return True
+
+
+def _merge_claims(claims: list[Claim]) -> list[Claim]:
+    """Fold duplicate claims from several cues of one sentence; specific beats unspecified."""
+    merged: list[Claim] = []
+    for c in claims:
+        twin = None
+        for m in merged:
+            same_parties = (m.supplier, m.recipient) == (c.supplier, c.recipient) or (
+                (m.supplier == c.supplier or None in (m.supplier, c.supplier))
+                and (m.recipient == c.recipient or None in (m.recipient, c.recipient))
+            )
+            if same_parties and (m.category == c.category or "unspecified" in (m.category, c.category)):
+                twin = m
+                break
+        if twin is None:
+            merged.append(c)
+            continue
+        if twin.category == "unspecified" and c.category != "unspecified":
+            twin.category, twin.item = c.category, c.item
+        twin.supplier = twin.supplier or c.supplier
+        twin.recipient = twin.recipient or c.recipient
+        twin.quantity = twin.quantity or c.quantity
+        twin.claimant = twin.claimant or c.claimant
+        if c.status == "committed" and twin.status != "committed" and any(x.startswith("cue:commit") for x in c.cues):
+            twin.status = "committed"
+        if c.stance != "affirmed" and twin.stance == "affirmed":
+            twin.stance = c.stance
+        twin.cues += [x for x in c.cues if x not in twin.cues]
+    return merged
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def detect_claims(text: str) -> list[Claim]:
+    """Find transfer claims in plain article text.
+
+    Args:
+        text: article text, paragraphs separated by newlines.
+    """
+    rules = load_rules()
+    out: list[Claim] = []
+    ctx = Context()
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        if rules.related_line.match(sentence):
+            continue  # navigation ("Related article: ...") is not article text
+        claims: list[Claim] = []
+        if rules.prefilter.search(sentence):
+            claims = analyse_sentence(sentence, ctx, rules)
+        for c in claims:
+            c.start, c.end = start, end
+        out.extend(claims)
+        ctx = _next_context(sentence, claims, rules, ctx)
+    return out
+
+
+def _next_context(sentence: str, claims: list[Claim], rules: Rules, ctx: Context) -> Context:
+    """Context handed to the next sentence, computed lazily-cheaply."""
+    parties = find_parties(_mask_dateline(sentence), rules) if rules.party_re.search(sentence) else []
+    speaker = _sentence_claimant(sentence, rules, ctx) if re.search(r"\b(?:said|says|told|added|according)\b", sentence) else None
+    return Context(sentence, [p for p in parties if p.kind == "party"], claims, speaker or None)
+
+
+def detect_record(record: dict) -> dict:
+    """Run detection on one {"id", "text"} record and return {"id", "claims": [...]}.
+
+    Args:
+        record: a dict with "id" and "text".
+    """
+    text = record.get("text") or ""
+    return {"id": record.get("id"), "claims": [c.to_dict() for c in detect_claims(text)]}
+
+
+def detect_jsonl(in_stream: IO[str], out_stream: IO[str], err_stream: IO[str] | None = None) -> int:
+    """Read {"id","text"} JSON lines, write {"id","claims"} lines; bad lines are reported, not fatal.
+
+    Args:
+        in_stream: input lines.
+        out_stream: where result lines go.
+        err_stream: where errors go (default stderr).
+    Returns the number of bad lines.
+    """
+    err_stream = err_stream or sys.stderr
+    bad = 0
+    for lineno, line in enumerate(in_stream, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            bad += 1
+            print(f"line {lineno}: bad JSON: {exc}", file=err_stream)
+            continue
+        out_stream.write(json.dumps(detect_record(record), ensure_ascii=False) + "\n")
+    return bad

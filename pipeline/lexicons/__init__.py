@@ -1,0 +1,1 @@
+"""Data files for claim detection (parties, weapons, cues); see pipeline.claims."""
