@@ -1,0 +1,111 @@
+"""End to end: `python -m pipeline demo` against the local mirror, real SMTP and webhook receivers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pipeline.db import make_engine, make_sessionmaker
+from pipeline.mirror.site import load_site
+from pipeline.models import Article, CrawlRun, RawPage
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# Text of the blocks that are not article text; none of it may reach a stored body.
+NON_ARTICLE_TEXT = (
+    "Russian Ships Seen Unloading",
+    "Sign up for our free weekly newsletter",
+    "Advertisement",
+    "Independent journalism needs your support",
+    "A message from The Moscow Times",
+)
+
+
+def run_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture
+def demo_env(tmp_path, receiver, smtp_server):
+    _, smtp_port = smtp_server
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TW_", "AIRFLOW"))}
+    env.update(
+        TW_STATE_DIR=str(tmp_path / "state"),
+        TW_SLACK_WEBHOOK_URL=receiver.url,
+        TW_SMTP_HOST="127.0.0.1",
+        TW_SMTP_PORT=str(smtp_port),
+        TW_SMTP_USER="tw-alerts",
+        TW_SMTP_PASSWORD="s3cret-smtp-password",
+        TW_SMTP_STARTTLS="false",
+        TW_ALERT_EMAIL_FROM="alerts@transfer-watch.test",
+        TW_ALERT_EMAIL_TO="korea-desk@example.org,ukraine-desk@example.org",
+        TW_ALERT_RATE_PER_SECOND="100",
+        COLUMNS="200",
+    )
+    return env
+
+
+def test_demo_twice_alerts_each_new_claim_once_and_refetches_nothing(demo_env, receiver, smtp_server, tmp_path):
+    sink, _ = smtp_server
+    first = run_cli(["demo"], demo_env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "claims:" in first.stdout and "pages fetched" in first.stdout
+
+    database = tmp_path / "state" / "demo" / "transfer_watch.db"
+    engine = make_engine(f"sqlite:///{database}")
+    Session = make_sessionmaker(engine)
+    site = load_site()
+    expected_ids = {f"moscow_times:a{a['id']}" for a in site["articles"]}
+    with Session() as session:
+        stored = set(session.scalars(select(Article.identity)))
+        bodies = {a.identity: a.body for a in session.scalars(select(Article))}
+    assert expected_ids <= stored, f"mirror articles not stored: {sorted(expected_ids - stored)}"
+    for identity, body in bodies.items():
+        for text in NON_ARTICLE_TEXT:
+            assert text not in body, f"{identity} body holds non-article text {text!r}"
+
+    claims = json.loads(run_cli(["claims", "list", "--json"], {**demo_env, **_db_env(database)}).stdout)
+    pairs = {(c["supplier"], c["recipient"], c["category"]) for c in claims}
+    assert ("PRK", "RUS", "artillery_ammunition") in pairs
+    assert ("RUS", "PRK", "technology") in pairs
+
+    alerts = json.loads(run_cli(["alerts", "list", "--json"], {**demo_env, **_db_env(database)}).stdout)
+    claim_alerts = [a for a in alerts if a["kind"] in ("NEW", "UPDATE")]
+    assert any("PRK -> RUS artillery ammunition" in a["summary"] for a in claim_alerts)
+    assert any("RUS -> PRK technology" in a["summary"] for a in claim_alerts)
+    uids = sorted(a["uid"] for a in claim_alerts)
+    # Each alert once on Slack, and once per email recipient.
+    assert sorted(receiver.uids()) == uids
+    assert sorted(sink.deliveries()) == sorted(
+        (rcpt, uid) for uid in uids for rcpt in ("korea-desk@example.org", "ukraine-desk@example.org")
+    )
+
+    slack_before, mail_before = len(receiver.bodies), len(sink.envelopes)
+    second = run_cli(["demo"], demo_env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert len(receiver.bodies) == slack_before and len(sink.envelopes) == mail_before
+    with Session() as session:
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+        refetched = session.scalars(select(RawPage).where(RawPage.run_id == runs[-1].id)).all()
+    assert len(runs) == 2
+    assert refetched == [], f"second demo refetched known articles: {[p.url for p in refetched]}"
+    assert runs[-1].stats["detect"].get("alerts_new", 0) == 0
+    engine.dispose()
+
+    # The secrets of the alert channels never reach the output or the database.
+    for text in (first.stdout, first.stderr, second.stdout, second.stderr, database.read_bytes().decode("latin-1")):
+        assert "s3cret-smtp-password" not in text
+        assert receiver.url not in text
+
+
+def _db_env(database: Path) -> dict:
+    return {"TW_DATABASE_URL": f"sqlite:///{database}"}
