@@ -93,7 +93,7 @@ class MirrorServer:
 
     def expected_articles(self) -> list[dict]:
         """Articles a full crawl stores: listed or in the sitemaps, minus pages that always fail."""
-        failing = {"http_500", "http_404", "slow", "huge", "dataloss"}
+        failing = {"http_500", "http_404", "slow", "huge", "dataloss", "robots"}
         found = {a["id"]: a for a in self.listed_articles() + self.sitemap_articles()}
         return [a for a in found.values() if a.get("fault") not in failing]
 
@@ -146,7 +146,8 @@ class MirrorServer:
         base = self.base_url
         listed = self.listed_articles()
         if path == "/robots.txt":
-            return 200, TEXT, site.render_robots(base), {}
+            forbidden = [site.article_path(a) for a in listed if a.get("fault") == "robots"]
+            return 200, TEXT, site.render_robots(base, forbidden), {}
         if path in {"/", ""}:
             return 200, HTML, site.render_listing(site.newest_first(listed), base, "news"), {}
         if path.startswith("/rss/"):
@@ -231,7 +232,7 @@ class MirrorServer:
         fault = article.get("fault")
         if fault == "flaky" and self.count_hit(f"article:{article_id}") == 0:
             return 503, HTML, "<html><body>Service temporarily unavailable</body></html>", {}
-        if fault and fault != "flaky":
+        if fault and fault not in {"flaky", "robots"}:
             return 0, "fault", fault, {"article": article}
         others = site.newest_first([a for a in self._articles.values() if a["listed"] == "feeds"])
         return 200, HTML, site.render_article(article, self.base_url, others), {}
@@ -338,7 +339,8 @@ def start_mirror(host: str = "127.0.0.1", port: int = 0, faults: bool = False,
     Args:
         host: interface to bind; keep 127.0.0.1.
         port: TCP port; 0 picks a free one.
-        faults: list the fault pages (500, 404, slow, huge, data loss, flaky) in /news/ and /rss/news.
+        faults: list the fault pages (500, 404, slow, huge, data loss, flaky, robots-disallowed) in /news/
+            and /rss/news.
         slow_seconds: how long the slow page waits before answering.
     """
     return MirrorServer(host, port, faults=faults, slow_seconds=slow_seconds).start()

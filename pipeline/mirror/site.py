@@ -583,13 +583,14 @@ def render_news_sitemap(articles: list[dict], base_url: str, name: str) -> str:
             'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n' + "\n".join(entries) + "\n</urlset>\n")
 
 
-def render_robots(base_url: str) -> str:
+def render_robots(base_url: str, extra_disallowed: list[str] | None = None) -> str:
     """Render robots.txt as the site's (disallows per the docs), naming the mirror's own sitemap.
 
     Args:
         base_url: scheme and host of the serving site.
+        extra_disallowed: more paths to disallow (the fault mode forbids one article page).
     """
-    rules = "\n".join(f"Disallow: {path}" for path in DISALLOWED_PATHS)
+    rules = "\n".join(f"Disallow: {path}" for path in [*DISALLOWED_PATHS, *(extra_disallowed or [])])
     return f"User-agent: *\n{rules}\n\nSitemap: {base_url}/sitemap/sitemap.xml\n"
 
 

@@ -1,0 +1,1 @@
+"""Spiders, one per site (Scrapy's SPIDER_MODULES = ["spiders.spiders"])."""

@@ -1,0 +1,330 @@
+"""The Moscow Times spider: discovery (robots.txt sitemaps, RSS, news sitemaps, listings) -> raw article pages.
+
+No parsing happens here: article pages are stored raw and parsed by the pipeline's parse step.
+Run: scrapy crawl moscow_times -a base_url=http://127.0.0.1:8765 -a run_key=manual -a summary_path=summary.json
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import socket
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectError, TimeoutError as TwistedTimeoutError
+
+from pipeline.dedupe import url_identity
+from spiders import discovery
+from spiders.items import RawPageItem
+from spiders.pipelines import database_url_from, read_known_identities
+
+log = logging.getLogger(__name__)
+
+# How many failing URLs the summary lists by name (counts are always complete).
+ERROR_SAMPLES = 50
+
+
+def is_private_host(host: str) -> bool:
+    """Tell whether a host is loopback, private or link-local (literal IP, localhost, or what it resolves to).
+
+    Args:
+        host: a host name or IP literal.
+    """
+    if host in {"localhost", ""} or host.endswith(".localhost"):
+        return True
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except OSError:
+            return False  # unresolvable: the crawl fails on its own, with a clear DNS error
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    return any(a.is_private or a.is_loopback or a.is_link_local or a.is_unspecified for a in addresses)
+
+
+def failure_reason(failure) -> str:
+    """Name why a request failed, for the summary ("http_500", "timeout", "too_large", "robots", ...)."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(IgnoreRequest):
+        return "robots" if "robots" in str(failure.value).lower() else "ignored"
+    if failure.check(DownloadTimeoutError, TwistedTimeoutError):
+        return "timeout"
+    if failure.check(DownloadCancelledError):
+        return "too_large" if "size" in str(failure.value).lower() else "cancelled"
+    if failure.check(ResponseDataLossError):
+        return "data_loss"
+    if failure.check(DownloadConnectionRefusedError, ConnectError):
+        return "connection"
+    if failure.check(CannotResolveHostError):
+        return "dns"
+    return type(failure.value).__name__
+
+
+class MoscowTimesSpider(scrapy.Spider):
+    """Find article URLs of The Moscow Times and fetch each new (or updated) article once."""
+
+    name = "moscow_times"
+    source_key = "moscow_times"
+
+    def __init__(self, base_url: str | None = None, run_key: str | None = None,
+                 summary_path: str | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rules = discovery.DISCOVERY[self.source_key]
+        self.source_name = self.rules["name"]
+        self.base_url_arg = base_url
+        self.run_key = run_key
+        self.summary_path_arg = summary_path
+        self.known: dict[str, datetime] = {}
+        self.scheduled: set[str] = set()  # identities requested this run
+        self.discovered: set[str] = set()
+        self.known_seen: set[str] = set()
+        self.over_limit: set[str] = set()
+        self.refetching: set[str] = set()
+        self.fetched = 0
+        self.skipped: Counter = Counter()
+        self.errors: Counter = Counter()
+        self.error_pages: list[dict] = []
+        self.entries_by_origin: Counter = Counter()
+        self.started = time.monotonic()
+        self.started_at = datetime.now(timezone.utc)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(crawler.settings)
+        return spider
+
+    def configure(self, settings) -> None:
+        """Read the base URL and limits from arguments and settings; refuse private hosts unless allowed."""
+        self.base_url = (self.base_url_arg or settings.get("TW_MOSCOW_TIMES_BASE_URL")
+                         or self.rules["base_url"]).rstrip("/")
+        host = discovery.host_of(self.base_url)
+        if is_private_host(host) and not settings.getbool("TW_ALLOW_PRIVATE_HOSTS"):
+            raise ValueError(f"refusing to crawl private host {host!r}; set TW_ALLOW_PRIVATE_HOSTS for a mirror")
+        self.allowed_domains = discovery.allowed_domains(self.base_url, self.rules["extra_hosts"])
+        self.max_pages = settings.getint("TW_CRAWL_MAX_PAGES", 0)
+        self.sitemap_months = settings.getint("TW_SITEMAP_MONTHS", 2)
+        self.listing_pages = settings.getint("TW_LISTING_PAGES", 1)
+        self.sitemap_override = settings.getlist("TW_SITEMAP_URLS")
+        self.summary_path = self.summary_path_arg or settings.get("TW_SUMMARY_PATH")
+        self.database_url = database_url_from(settings) if self.uses_store(settings) else None
+
+    @staticmethod
+    def uses_store(settings) -> bool:
+        """Tell whether the store pipeline is on (a dry run without a database is allowed)."""
+        pipelines = settings.getdict("ITEM_PIPELINES")
+        return any("RawPageStorePipeline" in name for name, order in pipelines.items() if order is not None)
+
+    # --- discovery -----------------------------------------------------------------------------
+
+    async def start(self):
+        """Load what is already stored, then ask for robots.txt, the feeds and the listings."""
+        if self.database_url:
+            self.known = read_known_identities(self.database_url, self.source_key)
+        log.info("%s: crawling %s; %d pages already stored", self.name, self.base_url, len(self.known))
+        yield scrapy.Request(f"{self.base_url}/robots.txt", callback=self.parse_robots,
+                             errback=self.on_robots_error, priority=20, dont_filter=True)
+        for path in self.rules["feeds"]:
+            yield self.discovery_request(urljoin(self.base_url + "/", path.lstrip("/")), self.parse_feed, "rss")
+        for path in self.rules["listings"]:
+            for url in discovery.listing_urls(self.base_url, path, self.listing_pages,
+                                              self.rules["listing_page_size"]):
+                yield self.discovery_request(url, self.parse_listing, "listing")
+
+    def discovery_request(self, url: str, callback, origin: str, **cb_kwargs) -> scrapy.Request:
+        """Build a request for a feed, sitemap or listing (ahead of article requests)."""
+        return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, priority=10,
+                              cb_kwargs={"origin": origin, **cb_kwargs})
+
+    def parse_robots(self, response):
+        """Read the sitemaps robots.txt names (or the configured ones) and ask for them."""
+        named = discovery.read_robots_sitemaps(response.text) if response.status == 200 else []
+        yield from self.sitemap_requests(named)
+
+    def on_robots_error(self, failure):
+        """Without robots.txt, fall back to the site's usual sitemap path."""
+        log.info("robots.txt unavailable (%s); using default sitemap paths", failure_reason(failure))
+        yield from self.sitemap_requests([])
+
+    def sitemap_requests(self, named: list[str]):
+        """Yield requests for the sitemap indexes and their Google News siblings."""
+        indexes = list(self.sitemap_override) or named or [
+            urljoin(self.base_url + "/", path.lstrip("/")) for path in self.rules["sitemap_indexes"]]
+        for index in indexes:
+            if not discovery.is_allowed(index, self.allowed_domains):
+                self.skipped["offsite"] += 1
+                continue
+            yield self.discovery_request(index, self.parse_sitemap, "sitemap", depth=0)
+            for name in self.rules["news_indexes"]:
+                yield self.discovery_request(urljoin(index, name), self.parse_sitemap, "news_sitemap", depth=0)
+
+    def parse_sitemap(self, response, origin: str, depth: int):
+        """Follow an index (newest monthly children only) or read a urlset's article entries."""
+        kind, entries = discovery.read_sitemap(response.body)
+        if kind == "index":
+            yield from self.follow_index(entries, origin, depth)
+            return
+        self.entries_by_origin[origin] += len(entries)
+        for entry in entries:
+            yield from self.consider_article(entry.url, entry.date)
+
+    def follow_index(self, entries: list[discovery.Entry], origin: str, depth: int):
+        """Request the children of a sitemap index; monthly ones are limited to the newest months."""
+        if depth >= 2:
+            return
+        urls = [e.url for e in entries if discovery.is_allowed(e.url, self.allowed_domains)]
+        pattern = self.rules["month_sitemap"]
+        monthly = [u for u in urls if discovery.month_of(u, pattern)]
+        chosen = discovery.recent_months(monthly, pattern, self.sitemap_months)
+        chosen += [u for u in urls if u not in monthly]
+        for url in chosen:
+            yield self.discovery_request(url, self.parse_sitemap, origin, depth=depth + 1)
+
+    def parse_feed(self, response, origin: str):
+        """Read an RSS feed's item links and publication dates."""
+        entries = discovery.read_rss(response.body)
+        self.entries_by_origin[origin] += len(entries)
+        for entry in entries:
+            yield from self.consider_article(entry.url, entry.date)
+
+    def parse_listing(self, response, origin: str):
+        """Read article links from a listing page (other links are navigation and are ignored)."""
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href)
+            if discovery.article_url(url, self.rules["article_url"]):
+                self.entries_by_origin[origin] += 1
+                yield from self.consider_article(url, None)
+
+    def on_discovery_error(self, failure):
+        """Count a feed, sitemap or listing that could not be read; the rest of the run goes on."""
+        reason = failure_reason(failure)
+        self.record_error(failure.request.url, f"discovery_{reason}")
+
+    # --- articles ------------------------------------------------------------------------------
+
+    def consider_article(self, url: str, date: datetime | None):
+        """Request an article unless it is off-site, not an article, already requested or already stored.
+
+        A stored article is fetched again only when the feed or sitemap dates it after our last fetch.
+        """
+        if not discovery.is_allowed(url, self.allowed_domains):
+            self.skipped["offsite"] += 1
+            return
+        canonical = discovery.article_url(url, self.rules["article_url"])
+        if canonical is None:
+            self.skipped["not_article"] += 1
+            return
+        identity = url_identity(canonical, self.source_key)
+        self.discovered.add(identity)
+        if identity in self.scheduled:
+            return
+        known_at = self.known.get(identity)
+        if known_at is not None and (date is None or date <= known_at):
+            self.known_seen.add(identity)
+            return
+        if self.max_pages and len(self.scheduled) >= self.max_pages:
+            self.over_limit.add(identity)
+            return
+        self.scheduled.add(identity)
+        if known_at is not None:
+            self.refetching.add(identity)
+        yield scrapy.Request(canonical, callback=self.parse_article, errback=self.on_article_error,
+                             cb_kwargs={"identity": identity})
+
+    def parse_article(self, response, identity: str):
+        """Yield the raw page (no parsing), unless the response is not an HTML article."""
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        if content_type and "html" not in content_type.lower():
+            self.skipped["not_html"] += 1
+            return
+        final = discovery.article_url(response.url, self.rules["article_url"])
+        if final is None:
+            self.skipped["not_article"] += 1  # redirected away from the article (e.g. to a section page)
+            return
+        self.fetched += 1
+        yield RawPageItem(
+            url=final,
+            source=self.source_key,
+            identity=url_identity(final, self.source_key),
+            html=response.body,
+            status=response.status,
+            content_type=content_type,
+            fetched_at=datetime.now(timezone.utc),
+        )
+
+    def on_article_error(self, failure):
+        """Count why an article was not fetched (robots, HTTP status, timeout, size...)."""
+        reason = failure_reason(failure)
+        if reason == "robots":
+            self.skipped["robots"] += 1
+            return
+        self.record_error(failure.request.url, reason)
+
+    def record_error(self, url: str, reason: str) -> None:
+        """Count an error and keep the first URLs as examples."""
+        self.errors[reason] += 1
+        if len(self.error_pages) < ERROR_SAMPLES:
+            self.error_pages.append({"url": url, "reason": reason})
+        log.warning("skipped %s: %s", url, reason)
+
+    # --- summary -------------------------------------------------------------------------------
+
+    def build_summary(self, finish_reason: str) -> dict:
+        """Return the crawl summary the pipeline's crawl step reads."""
+        stats = self.crawler.stats
+        stored = {state: stats.get_value(f"tw/stored/{state}", 0) for state in ("new", "changed", "unchanged")}
+        skipped = dict(self.skipped)
+        skipped["known"] = len(self.known_seen - self.scheduled)
+        skipped["max_pages"] = len(self.over_limit - self.scheduled)
+        return {
+            "source": self.source_key,
+            "run_key": self.run_key,
+            "base_url": self.base_url,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": datetime.now(timezone.utc).isoformat(),
+            "duration_seconds": round(time.monotonic() - self.started, 3),
+            "finish_reason": finish_reason,
+            "discovered": len(self.discovered),
+            "requested": len(self.scheduled),
+            "fetched": self.fetched,
+            "new": stored["new"],
+            "changed": stored["changed"],
+            "unchanged": stored["unchanged"],
+            "refetched": len(self.refetching),
+            "known_skipped": skipped["known"],
+            "skipped": {reason: count for reason, count in sorted(skipped.items()) if count},
+            "errors": dict(sorted(self.errors.items())),
+            "error_pages": self.error_pages,
+            "entries": dict(self.entries_by_origin),
+            "requests": stats.get_value("downloader/request_count", 0),
+        }
+
+    def closed(self, reason: str) -> None:
+        """Write the summary JSON (atomically) where the caller asked."""
+        summary = self.build_summary(reason)
+        log.info("crawl summary: %s", json.dumps({k: v for k, v in summary.items() if k != "error_pages"}))
+        if not self.summary_path:
+            return
+        path = Path(self.summary_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(path.suffix + ".part")
+        partial.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        os.replace(partial, path)
