@@ -176,7 +176,7 @@ def load_channels(env: dict[str, str] | None = None) -> list[Channel]:
     entries = read_watchlist(Path(watchlist_path), env) if watchlist_path else {}
     slack_defaults = {
         "timeout": timeout,
-        "rate": float(env.get("TW_SLACK_RATE_PER_SECOND") or 1.0),
+        "rate": float(env.get("TW_SLACK_RATE_PER_SECOND") or env.get("TW_ALERT_RATE_PER_SECOND") or 1.0),
         "max_retry_wait": float(env.get("TW_SLACK_MAX_RETRY_WAIT") or 30.0),
     }
     smtp = _smtp_settings(env, timeout)

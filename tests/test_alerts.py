@@ -444,6 +444,27 @@ def test_importing_and_loading_channels_does_not_touch_airflow():
 # ---------------------------------------------------------------- delivery against real servers
 
 
+def test_outbox_round_trip_on_each_database(database_url, receiver):
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    factory = make_sessionmaker(engine)
+    channel = slack(receiver.url)
+    try:
+        uids = queue(factory, [channel], 4)
+        assert queue(factory, [channel], 4) == uids and len(deliveries(factory)) == 4
+        receiver.behaviour = "500"
+        failed = deliver_pending(factory, [channel], policy=FAST)
+        receiver.behaviour = "ok"
+        sent = deliver_pending(factory, [channel], now=later(30), policy=FAST)
+        quiet = deliver_pending(factory, [channel], now=later(60), policy=FAST)
+    finally:
+        engine.dispose()
+    assert failed.failed == 3 and failed.deferred == 1 and failed.sent == 0
+    assert sent.sent == 4 and quiet.sent == 0
+    assert sorted(receiver.uids()) == sorted(uids)
+
+
+
 def test_outage_loses_nothing_and_the_next_run_delivers_each_alert_once(session_factory, receiver):
     channel = slack(receiver.url)
     uids = queue(session_factory, [channel], 12)
@@ -836,3 +857,20 @@ def make_tls(tmp_path: Path) -> tuple[ssl.SSLContext, str]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return context, str(cert_file)
+
+
+def test_dev_receiver_prints_what_a_slack_channel_posts(capsys):
+    from pipeline.alerts_receiver import make_handler
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(200))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        channel = slack(f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/dev")
+        channel.send(alerts.OutgoingAlert(uid=uid_for(3), kind="NEW", payload=make_payload(3)))
+        channel.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    printed = capsys.readouterr().out
+    assert "== NEW transfer claim: DEU -> UKR missiles" in printed
+    assert uid_for(3) in printed and "*Claimant:*" in printed and "*Supplier*: DEU" in printed
