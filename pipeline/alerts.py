@@ -200,6 +200,8 @@ def load_channels(env: dict[str, str] | None = None) -> list[Channel]:
         )
     elif smtp.get("host"):
         log.warning("email alerts off: SMTP host is set but TW_ALERT_EMAIL_TO names no recipient")
+    elif recipients:
+        log.warning("email alerts off: TW_ALERT_EMAIL_TO is set but no SMTP host (TW_SMTP_HOST or smtp_default)")
 
     for name, entry in entries.items():
         if name in ("slack", "email"):

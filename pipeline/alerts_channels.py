@@ -30,7 +30,7 @@ log = logging.getLogger("pipeline.alerts")
 
 MODES = ("instant", "digest")
 CLAIM_KINDS = ("NEW", "UPDATE")
-REDACTED = "[redacted]"
+REDACTED = "<redacted>"
 # Shapes of secrets we may not know about (a webhook configured elsewhere, a URL with a password).
 SECRET_PATTERNS = [
     re.compile(r"hooks\.slack\.com/services/[^\s'\"),]+"),
@@ -247,12 +247,14 @@ class SlackChannel(BaseChannel):
         while True:
             self._throttle()
             try:
-                response = self._http.post(self.webhook_url, json=body, timeout=(self.timeout, self.timeout))
+                response = self._http.post(
+                    self.webhook_url, json=body, timeout=(self.timeout, self.timeout), allow_redirects=False
+                )
             except requests.Timeout as exc:
                 # The request may have reached Slack: a retry can double this message (see README).
                 raise DeliveryError(f"Slack webhook timed out after {self.timeout:g}s: {self.redact(str(exc))}")
             except requests.RequestException as exc:
-                raise DeliveryError(f"Slack webhook unreachable: {self.redact(str(exc))}")
+                raise DeliveryError(f"Slack webhook unreachable at {self._host()}: {self.redact(_root_cause(exc))}")
             if response.status_code == 200:
                 return
             detail = self.redact(response.text.strip()[:200]) or response.reason or ""
@@ -268,6 +270,9 @@ class SlackChannel(BaseChannel):
             # revoked or misconfigured, which an operator can fix, so those rows keep retrying.
             permanent = response.status_code in (400, 413, 422)
             raise DeliveryError(f"Slack webhook answered HTTP {response.status_code}: {detail}", permanent=permanent)
+
+    def _host(self) -> str:
+        return urlsplit(self.webhook_url).netloc.rpartition("@")[2]
 
     def _throttle(self) -> None:
         if self.rate <= 0:
@@ -455,6 +460,15 @@ def _quantity_at_least(quantity: dict | None, minimum: float, units: frozenset[s
         return False
     values = [v for v in (quantity.get("max"), quantity.get("min")) if v is not None]
     return bool(values) and max(values) >= minimum
+
+
+def _root_cause(exc: BaseException) -> str:
+    """Return the innermost reason of a requests error ("[Errno 111] Connection refused"), not its wrapping."""
+    text = str(exc)
+    found = re.search(r"\[Errno -?\d+\] [^\"')]+", text)
+    if found:
+        return found.group(0).strip()
+    return f"{type(exc).__name__}: {text}"
 
 
 def _retry_after(value: str | None) -> float:
