@@ -24,19 +24,21 @@ class CrawlError(RuntimeError):
     """The crawl subprocess failed, timed out or wrote no summary; the message ends with its log tail."""
 
 
-def spider_name(settings: Settings, source: str) -> tuple[str, str]:
-    """Return (spider name, base URL) of a configured source.
+def spider_and_base_url(settings: Settings, source: str, spider: str | None,
+                        base_url: str | None) -> tuple[str, str]:
+    """Return the spider name and base URL for a source (built-in defaults for The Moscow Times).
 
     Args:
         settings: the run's settings.
         source: the source key.
+        spider: the spider name, when it differs from the source key.
+        base_url: the base URL, when the caller knows it (e.g. from a source file).
     """
-    from pipeline.sources import load_sources
-
-    for config in load_sources(settings):
-        if config.key == source:
-            return config.spider, config.base_url
-    raise CrawlError(f"unknown source {source!r}")
+    builtin = {"moscow_times": settings.moscow_times_base_url}
+    base_url = base_url or builtin.get(source)
+    if not base_url:
+        raise CrawlError(f"no base URL for source {source!r}; pass base_url=")
+    return spider or source, base_url
 
 
 def scrapy_overrides(settings: Settings, overrides: dict[str, object] | None = None) -> dict[str, str]:
@@ -70,6 +72,7 @@ def safe_name(text: str) -> str:
 
 
 def run_crawl(settings: Settings, run_key: str, source: str = "moscow_times", *,
+              spider: str | None = None, base_url: str | None = None,
               overrides: dict[str, object] | None = None, timeout: float | None = None) -> dict:
     """Crawl one source with `python -m scrapy crawl` and return the spider's summary dict.
 
@@ -77,6 +80,8 @@ def run_crawl(settings: Settings, run_key: str, source: str = "moscow_times", *,
         settings: the run's settings (database URL, base URL, state dir, limits).
         run_key: the run's unique name; pages are stored under this run.
         source: the source key, e.g. "moscow_times".
+        spider: the Scrapy spider name (defaults to the source key).
+        base_url: where the crawl starts (defaults to settings.moscow_times_base_url for moscow_times).
         overrides: extra Scrapy settings, e.g. {"DOWNLOAD_DELAY": 0} in tests.
         timeout: seconds before the crawl is killed (defaults to settings.crawl_timeout).
 
@@ -87,7 +92,7 @@ def run_crawl(settings: Settings, run_key: str, source: str = "moscow_times", *,
     Raises:
         CrawlError: scrapy exited with an error, timed out, or wrote no summary.
     """
-    spider, base_url = spider_name(settings, source)
+    spider, base_url = spider_and_base_url(settings, source, spider, base_url)
     name = f"{safe_name(run_key)}-{source}"
     summary_path = Path(settings.state_dir) / "crawl" / f"{name}.json"
     log_path = Path(settings.state_dir) / "logs" / f"crawl-{name}.log"
