@@ -1,0 +1,107 @@
+"""Benchmark the transfer-claim detector: dev-set P/R/F1 and fields, false alarms, speed.
+
+Run: .venv/bin/python bench/bench_claims.py [--json] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.claims import detect_claims  # noqa: E402
+from pipeline.claims_eval import false_alarms, iter_shared_bodies, load_dev, measure_speed, score_dev  # noqa: E402
+from pipeline.sentences import split_sentences  # noqa: E402
+
+TARGETS = {"dev_f1": 0.90, "false_alarms_per_1000": 1.0, "sentences_per_second": 2000}
+
+
+def pin_one_core() -> None:
+    """Run on one CPU so the speed figure is a single-core figure."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def main() -> int:
+    """Print the figures; exit 0."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print one JSON line of the figures at the end")
+    parser.add_argument("--errors", action="store_true", help="list dev-set disagreements")
+    args = parser.parse_args()
+    pin_one_core()
+    figures: dict = {}
+
+    dev = load_dev(ROOT / "tests" / "data" / "claims_dev.jsonl")
+    s = score_dev(dev)
+    sp, sr, sf = s.sentence_prf()
+    cp, cr, cf = s.claim_prf()
+    n_pos = sum(1 for r in dev if r["claims"])
+    print(f"Dev set: {len(dev)} lines ({n_pos} with claims, {len(dev) - n_pos} near-misses), "
+          f"{sum(len(r['claims']) for r in dev)} labelled claims")
+    print(f"  sentence level  P {sp:.3f}  R {sr:.3f}  F1 {sf:.3f}   (target F1 >= {TARGETS['dev_f1']})")
+    print(f"  claim level     P {cp:.3f}  R {cr:.3f}  F1 {cf:.3f}   (match = supplier+recipient+category)")
+    acc = s.field_accuracy()
+    print("  field accuracy on paired claims: " + "  ".join(
+        f"{k} {v:.3f}" if v is not None else f"{k} n/a" for k, v in acc.items()))
+    figures.update(dev_sentence_p=sp, dev_sentence_r=sr, dev_sentence_f1=sf, dev_claim_p=cp, dev_claim_r=cr,
+                   dev_claim_f1=cf, dev_field_accuracy=acc)
+    if args.errors:
+        for err in s.errors:
+            print("   ", err)
+
+    seed_dir = ROOT.parent / "shared" / "seeds"
+    seed_texts = [p.read_text(encoding="utf-8") for p in sorted(seed_dir.glob("*.txt"))] if seed_dir.exists() else []
+    for text in seed_texts:
+        claims = detect_claims(text)
+        print(f"Seed article: {len(claims)} claims")
+        for c in claims:
+            print(f"  {c.supplier}->{c.recipient} {c.category} q={c.quantity} {c.status}/{c.stance} "
+                  f"claimant={c.claimant!r}: {c.sentence[:90]!r}")
+        figures["seed_claims"] = len(claims)
+
+    shared = ROOT.parent / "shared"
+    texts = list(t for _, t in iter_shared_bodies(shared)) if (shared / "data").exists() else []
+    if texts:
+        n_sent, found = false_alarms(shared)
+        rate = 1000 * len(found) / max(n_sent, 1)
+        print(f"False alarms on shared/data: {len(found)} claims in {n_sent} sentences = {rate:.2f} per 1,000 "
+              f"(target < {TARGETS['false_alarms_per_1000']})")
+        for name, c in found:
+            print(f"  [{name}] {c.supplier}->{c.recipient} {c.category}: {c.sentence[:160]!r}")
+            print(f"      cues: {c.cues}")
+        figures.update(shared_sentences=n_sent, shared_claims=len(found), false_alarms_per_1000=rate)
+    else:
+        print("False alarms: ../shared/data not present, skipped")
+
+    corpus = texts + [r["text"] for r in dev] + seed_texts
+    rate, n = measure_speed(corpus)
+    split_rate, _ = _split_speed(corpus)
+    print(f"Speed (one core): {rate:,.0f} sentences/s over {n} sentences "
+          f"(target >= {TARGETS['sentences_per_second']:,}; baseline: segmentation alone {split_rate:,.0f}/s)")
+    figures.update(sentences_per_second=rate, split_sentences_per_second=split_rate)
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
+    return 0
+
+
+def _split_speed(texts: list[str]) -> tuple[float, int]:
+    """Baseline: sentence segmentation alone, sentences per second."""
+    import time
+
+    n = sum(len(split_sentences(t)) for t in texts)
+    start = time.perf_counter()
+    rounds = 0
+    while time.perf_counter() - start < 0.5:
+        for t in texts:
+            split_sentences(t)
+        rounds += 1
+    return rounds * n / (time.perf_counter() - start), n
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
