@@ -1,0 +1,258 @@
+"""The generic spider: crawls any outlet described by a YAML file in sources/ (feeds, sitemaps, listings).
+
+It is The Moscow Times spider driven by a source file instead of built-in rules: the same discovery
+helpers (spiders/discovery.py), incremental skipping, store pipeline and summary. What differs is
+which links are articles (article_pattern), the article identity (the outlet's id or the canonical
+URL), the age limit on sitemap entries, and a check on every request's address (spiders/safety.py).
+No parsing happens here.
+
+Run: scrapy crawl generic -a source=bbc [-a base_url=http://127.0.0.1:8765/bbc] -a run_key=manual
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+
+from pipeline.config import load_settings
+from pipeline.sources import (
+    SourceConfig,
+    build_source,
+    find_source,
+    host_allowed,
+    is_article_url,
+    read_source_file,
+    source_identity,
+)
+from spiders import discovery
+from spiders.items import RawPageItem
+from spiders.safety import PRIVATE_REASON, resolve_addresses
+from spiders.spiders.moscow_times import MoscowTimesSpider, failure_reason
+
+log = logging.getLogger(__name__)
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+# Children of a sitemap index read per run (newest first when the index dates them).
+MAX_SITEMAP_CHILDREN = 5
+
+
+def read_feed(body: bytes) -> list[discovery.Entry]:
+    """Return the article links of an RSS 2.0 or Atom feed with their dates.
+
+    Args:
+        body: the feed document.
+    """
+    entries = discovery.read_rss(body)
+    if entries:
+        return entries
+    root = discovery.parse_xml(body)
+    if root is None:
+        return []
+    for entry in root.iter(ATOM + "entry"):
+        links = entry.findall(ATOM + "link")
+        chosen = [l for l in links if l.get("rel", "alternate") == "alternate"] or links
+        href = (chosen[0].get("href") or "").strip() if chosen else ""
+        date = discovery.newest(discovery.parse_date(entry.findtext(ATOM + "updated")),
+                                discovery.parse_date(entry.findtext(ATOM + "published")))
+        if href:
+            entries.append(discovery.Entry(href, date))
+    return entries
+
+
+def load_source(key: str, base_url: str | None = None, sources_dir: str | None = None) -> SourceConfig:
+    """Return the source `key` from the sources folder, pointed at base_url if given.
+
+    Args:
+        key: the source key.
+        base_url: a base URL from the command line (a mirror), overriding the file's.
+        sources_dir: the folder of source files (default TW_SOURCES_DIR, else sources/).
+    """
+    env = dict(os.environ)
+    if sources_dir:
+        env["TW_SOURCES_DIR"] = sources_dir
+    source = find_source(load_settings(env), key)
+    if base_url and base_url.rstrip("/") != source.base_url:
+        source = build_source(read_source_file(source.path), source.path, base_url.rstrip("/"))
+    return source
+
+
+class GenericSpider(MoscowTimesSpider):
+    """Find an outlet's article URLs from its source file and fetch each new (or updated) article once."""
+
+    name = "generic"
+
+    def __init__(self, source: str | None = None, base_url: str | None = None, *args, **kwargs):
+        # The parent sets up the crawl state; its built-in rules are replaced in configure().
+        super().__init__(base_url, *args, **kwargs)
+        self.source_arg = source
+
+    def use_source(self, config: SourceConfig) -> None:
+        """Take discovery rules, identity, politeness and private-host allowance from a source file.
+
+        Args:
+            config: the resolved source.
+        """
+        self.config = config
+        self.source_key = config.key
+        self.source_name = config.name
+        self.base_url_arg = config.base_url
+        self.allow_private_hosts = config.allow_private_hosts
+        self.rules = {
+            "name": config.name,
+            "base_url": config.base_url,
+            "feeds": list(config.feeds),
+            "listings": list(config.listings),
+            "listing_page_size": 1,
+            "sitemap_indexes": list(config.sitemaps),
+            "news_indexes": [],
+            "extra_hosts": list(config.allowed_domains),
+            "month_sitemap": r"(\d{4})-(\d{1,2})\.xml$",
+        }
+        if not config.mirrored:
+            # Politeness overrides are for the live site; a mirror runs at the run's own pace.
+            if config.download_delay is not None:
+                self.download_delay = config.download_delay
+            if config.concurrency is not None:
+                self.max_concurrent_requests = config.concurrency
+        self.cutoff = (datetime.now(timezone.utc) - timedelta(days=config.max_age_days)
+                       if config.max_age_days else None)
+
+    @classmethod
+    def update_settings(cls, settings):
+        """Add the private-address check to the project's downloader middlewares."""
+        super().update_settings(settings)
+        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+        middlewares["spiders.safety.PrivateHostMiddleware"] = 40
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
+
+    def configure(self, settings) -> None:
+        """Load the source (-a source=, else the TW_SOURCE setting), then configure as the parent does.
+
+        A base URL on a private address is accepted when the source file allows that address.
+        """
+        key = self.source_arg or settings.get("TW_SOURCE")
+        if not key:
+            raise ValueError("the generic spider needs a source: scrapy crawl generic -a source=<key>")
+        self.use_source(load_source(key, self.base_url_arg, settings.get("TW_SOURCES_DIR")))
+        host = discovery.host_of(self.config.base_url)
+        addresses = resolve_addresses(host)
+        if addresses and all(host_allowed(a, self.allow_private_hosts) for a in addresses):
+            settings = settings.copy()
+            settings.set("TW_ALLOW_PRIVATE_HOSTS", True, priority="cmdline")
+        super().configure(settings)
+        self.listing_pages = 1
+
+    # --- discovery -----------------------------------------------------------------------------
+
+    def sitemap_requests(self, named: list[str]):
+        """Read only the sitemaps the source file names (robots.txt often lists years of archives)."""
+        yield from super().sitemap_requests([])
+
+    def follow_index(self, entries: list[discovery.Entry], origin: str, depth: int):
+        """Follow the newest children of a sitemap index, skipping those dated before the age limit."""
+        fresh = [e for e in entries if not self.too_old(e.date)]
+        fresh.sort(key=lambda e: e.date or datetime.max.replace(tzinfo=timezone.utc), reverse=True)
+        yield from super().follow_index(fresh[:MAX_SITEMAP_CHILDREN], origin, depth)
+
+    def parse_feed(self, response, origin: str):
+        """Read an RSS or Atom feed's links and dates."""
+        entries = read_feed(response.body)
+        self.entries_by_origin[origin] += len(entries)
+        for entry in entries:
+            yield from self.consider_article(entry.url, entry.date)
+
+    def parse_listing(self, response, origin: str):
+        """Read article links from a listing page (other links are navigation)."""
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href)
+            if self.article_url(url):
+                self.entries_by_origin[origin] += 1
+                yield from self.consider_article(url, None)
+
+    # --- articles ------------------------------------------------------------------------------
+
+    def article_url(self, url: str) -> str | None:
+        """Return the article URL without query or fragment, or None when the link is not an article.
+
+        Args:
+            url: an absolute URL.
+        """
+        parts = urlsplit(url.strip())
+        if parts.scheme not in {"http", "https"} or not discovery.is_allowed(url, self.allowed_domains):
+            return None
+        clean = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        return clean if is_article_url(clean, self.config) else None
+
+    def too_old(self, date: datetime | None) -> bool:
+        """Tell whether a feed or sitemap date is before the source's age limit."""
+        return bool(self.cutoff and date and date < self.cutoff)
+
+    def consider_article(self, url: str, date: datetime | None):
+        """Request an article unless it is off-site, not an article, too old, already requested or stored."""
+        if not discovery.is_allowed(url, self.allowed_domains):
+            self.skipped["offsite"] += 1
+            return
+        canonical = self.article_url(url)
+        if canonical is None:
+            self.skipped["not_article"] += 1
+            return
+        if self.too_old(date):
+            self.skipped["too_old"] += 1
+            return
+        identity = source_identity(canonical, self.config)
+        self.discovered.add(identity)
+        if identity in self.scheduled:
+            return
+        known_at = self.known.get(identity)
+        if known_at is not None and (date is None or date <= known_at):
+            self.known_seen.add(identity)
+            return
+        if self.max_pages and len(self.scheduled) >= self.max_pages:
+            self.over_limit.add(identity)
+            return
+        self.scheduled.add(identity)
+        if known_at is not None:
+            self.refetching.add(identity)
+        yield scrapy.Request(canonical, callback=self.parse_article, errback=self.on_article_error,
+                             cb_kwargs={"identity": identity})
+
+    def parse_article(self, response, identity: str):
+        """Yield the raw page, unless the response is not HTML or was redirected away from the article."""
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        if content_type and "html" not in content_type.lower():
+            self.skipped["not_html"] += 1
+            return
+        final = self.article_url(response.url)
+        if final is None:
+            self.skipped["not_article"] += 1
+            return
+        self.fetched += 1
+        yield RawPageItem(
+            url=final,
+            source=self.source_key,
+            identity=source_identity(final, self.config),
+            html=response.body,
+            status=response.status,
+            content_type=content_type,
+            fetched_at=datetime.now(timezone.utc),
+        )
+
+    def on_article_error(self, failure):
+        """Count why an article was not fetched; a refused private address is named as such."""
+        if failure.check(IgnoreRequest) and PRIVATE_REASON in str(failure.value):
+            self.record_error(failure.request.url, "private_host")
+            return
+        super().on_article_error(failure)
+
+    def on_discovery_error(self, failure):
+        """Count a feed, sitemap or listing that could not be read; the rest of the run goes on."""
+        if failure.check(IgnoreRequest) and PRIVATE_REASON in str(failure.value):
+            self.record_error(failure.request.url, "discovery_private_host")
+            return
+        self.record_error(failure.request.url, f"discovery_{failure_reason(failure)}")
+
