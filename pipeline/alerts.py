@@ -182,27 +182,8 @@ def load_channels(env: dict[str, str] | None = None) -> list[Channel]:
     smtp = _smtp_settings(env, timeout)
     channels: list[Channel] = []
 
-    slack_url = env.get("TW_SLACK_WEBHOOK_URL") or (entries.get("slack") or {}).get("webhook_url") or _airflow_slack_url(env)
-    if slack_url:
-        entry = entries.get("slack") or {}
-        mode = _mode(env.get("TW_SLACK_ALERT_MODE") or entry.get("mode"), default_mode, "slack mode")
-        channels.append(
-            SlackChannel(name="slack", webhook_url=slack_url, mode=mode, watch=parse_watch(entry.get("watch")), **slack_defaults)
-        )
-
-    email_entry = entries.get("email") or {}
-    connection_recipients = smtp.pop("to", None)
-    recipients = _addresses(env.get("TW_ALERT_EMAIL_TO") or email_entry.get("to") or connection_recipients)
-    if smtp.get("host") and recipients:
-        mode = _mode(env.get("TW_EMAIL_ALERT_MODE") or email_entry.get("mode"), default_mode, "email mode")
-        channels.append(
-            EmailChannel(name="email", mode=mode, recipients=recipients, watch=parse_watch(email_entry.get("watch")), **smtp)
-        )
-    elif smtp.get("host"):
-        log.warning("email alerts off: SMTP host is set but TW_ALERT_EMAIL_TO names no recipient")
-    elif recipients:
-        log.warning("email alerts off: TW_ALERT_EMAIL_TO is set but no SMTP host (TW_SMTP_HOST or smtp_default)")
-
+    channels += _default_slack(env, entries.get("slack") or {}, default_mode, slack_defaults)
+    channels += _default_email(env, entries.get("email") or {}, default_mode, smtp)
     for name, entry in entries.items():
         if name in ("slack", "email"):
             continue
@@ -629,6 +610,30 @@ def _as_delivery_error(exc: Exception, channel: Channel) -> DeliveryError:
     return DeliveryError(f"{channel.name} failed: {type(exc).__name__}: {redact(str(exc), channel.secrets())}")
 
 
+def _default_slack(env: dict[str, str], entry: dict, default_mode: str, settings: dict) -> list[Channel]:
+    """Return the "slack" channel from TW_SLACK_WEBHOOK_URL, the watchlist or Airflow, if any."""
+    url = env.get("TW_SLACK_WEBHOOK_URL") or entry.get("webhook_url") or _airflow_slack_url(env)
+    if not url:
+        return []
+    mode = _mode(env.get("TW_SLACK_ALERT_MODE") or entry.get("mode"), default_mode, "slack mode")
+    return [SlackChannel(name="slack", webhook_url=url, mode=mode, watch=parse_watch(entry.get("watch")), **settings)]
+
+
+def _default_email(env: dict[str, str], entry: dict, default_mode: str, smtp: dict) -> list[Channel]:
+    """Return the "email" channel when an SMTP host and recipients are configured."""
+    recipients = _addresses(env.get("TW_ALERT_EMAIL_TO") or entry.get("to") or smtp.get("to"))
+    settings = {key: value for key, value in smtp.items() if key != "to"}
+    if settings.get("host") and recipients:
+        mode = _mode(env.get("TW_EMAIL_ALERT_MODE") or entry.get("mode"), default_mode, "email mode")
+        watch = parse_watch(entry.get("watch"))
+        return [EmailChannel(name="email", mode=mode, recipients=recipients, watch=watch, **settings)]
+    if settings.get("host"):
+        log.warning("email alerts off: SMTP host is set but TW_ALERT_EMAIL_TO names no recipient")
+    elif recipients:
+        log.warning("email alerts off: TW_ALERT_EMAIL_TO is set but no SMTP host (TW_SMTP_HOST or smtp_default)")
+    return []
+
+
 def _watchlist_channel(name: str, entry: dict, default_mode: str, slack_defaults: dict, smtp: dict) -> Channel:
     kind = str(entry.get("type") or ("console" if name == "console" else "")).lower()
     mode = _mode(entry.get("mode"), default_mode, f"channel {name!r} mode")
@@ -642,7 +647,7 @@ def _watchlist_channel(name: str, entry: dict, default_mode: str, slack_defaults
         recipients = _addresses(entry.get("to"))
         if not recipients:
             raise ValueError(f"watchlist channel {name!r}: type email needs to: [addresses]")
-        settings = dict(smtp)
+        settings = {key: value for key, value in smtp.items() if key != "to"}
         for key, target in (
             ("smtp_host", "host"),
             ("smtp_port", "port"),
