@@ -45,7 +45,7 @@ from charset_normalizer import from_bytes
 from dateutil import parser as date_parser
 from lxml import etree
 
-from pipeline.sites import find_rules
+from pipeline.sites import find_rules, find_rules_by_site_name
 from pipeline.sites.rules import SiteRules, apply_rules
 
 # Real article pages rarely exceed 2 MB and 4,000 elements (the benchmark sets: at most 1.7 MB,
@@ -470,7 +470,8 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str) -> dict:
         url: the page URL (for its date and as the canonical fallback).
 
     Returns:
-        A dict with keys title, authors, published, modified, language, section, tags, canonical.
+        A dict with keys title, authors, published, modified, language, section, tags, canonical,
+        site_name.
     """
     meta = meta_values(tree)
     objects = read_json_ld(tree)
@@ -534,6 +535,7 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str) -> dict:
     return {
         "title": title, "authors": authors, "published": published, "modified": modified,
         "language": language, "section": section, "tags": tags, "canonical": canonical,
+        "site_name": meta_first(meta, "og:site_name"),
     }
 
 
@@ -722,12 +724,14 @@ def cap_markup(html: str) -> tuple[str, bool]:
     return html, truncated
 
 
-def parse_article(html: str | bytes, url: str) -> Article:
-    """Extract an article from a page, with site rules when the host has them.
+def parse_article(html: str | bytes, url: str, rules: SiteRules | None = None) -> Article:
+    """Extract an article from a page, with site rules when the site has them.
 
     Args:
         html: the page as text, or raw bytes (decoded with decode_html).
-        url: the page URL; chooses site rules and fills URL-based fallbacks.
+        url: the page URL; its host chooses site rules and it fills URL-based fallbacks.
+        rules: site rules to use instead of choosing them (e.g. from a source file). Without
+            them, rules are chosen by URL host, else by the page's og:site_name (mirrors).
 
     Raises:
         ParseError: when html is neither str nor bytes.
@@ -746,7 +750,7 @@ def parse_article(html: str | bytes, url: str) -> Article:
         return article
 
     metadata = read_metadata(tree, url)
-    rules = find_rules(url)
+    rules = rules or find_rules(url) or find_rules_by_site_name(metadata["site_name"])
     site = apply_site_rules(html, rules) if rules else None
     article = build_article(url, metadata, site, rules)
     if site is not None and site["missed"]:
@@ -770,13 +774,14 @@ def build_article(url: str, metadata: dict, site: dict | None, rules: SiteRules 
     """Merge site-rule values (trusted first) with generic metadata into an Article."""
     site = site or {}
     body = site.get("body") or []
+    canonical = urljoin(url, site["canonical"]) if site.get("canonical") else metadata["canonical"]
     return Article(
         url=url,
-        canonical_url=urljoin(url, site["canonical"]) if site.get("canonical") else metadata["canonical"],
+        canonical_url=canonical,
         title=site.get("title") or metadata["title"],
         subtitle=site.get("subtitle") or None,
         authors=unique_names(site.get("authors") or metadata["authors"]),
-        published=parse_date(site.get("published")) or metadata["published"],
+        published=_site_published(site, metadata, canonical) if rules else metadata["published"],
         modified=parse_date(site.get("modified")) or metadata["modified"],
         section=site.get("section") or metadata["section"],
         tags=site.get("tags") or metadata["tags"],
@@ -784,6 +789,16 @@ def build_article(url: str, metadata: dict, site: dict | None, rules: SiteRules 
         language=metadata["language"],
         extractor=rules.name if rules and body else "generic",
     )
+
+
+def _site_published(site: dict, metadata: dict, canonical: str | None) -> datetime | None:
+    """Published time on a site-rules page: the rules, then the URL date, then generic metadata.
+
+    The URL date outranks the generic guess here because a bare <time> on such pages may be
+    the "Updated" time, which the rules deliberately skipped.
+    """
+    return (parse_date(site.get("published")) or date_from_url(canonical or "")
+            or metadata["published"])
 
 
 def assess_article(article: Article) -> list[str]:

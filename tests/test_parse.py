@@ -374,3 +374,97 @@ def test_news_pages_metadata_and_body():
     assert dates / len(pages) >= 0.95
     assert authors / len(pages) >= 0.85
     assert sum(body_hits) / len(body_hits) >= 0.85
+
+
+# --------------------------------------------------------------------------- local mirror pages
+
+MIRROR_BASE = "http://127.0.0.1:8765"
+
+
+def mirror_articles() -> list[dict]:
+    from pipeline.mirror import site
+
+    return site.load_site()["articles"]
+
+
+def mirror_chrome_texts(article: dict, others: list[dict]) -> list[str]:
+    """Texts the page shows outside the article: related titles, teasers, ad, newsletter, donation."""
+    texts = [b["title"] for b in article["blocks"] if b["type"] == "related"]
+    texts += [o["title"] for o in others if o["id"] != article["id"]]
+    texts += ["Advertisement", "Sign up for our free weekly newsletter", "Our weekly newsletter",
+              "Independent journalism needs your support", "Support us", "Share on Facebook",
+              "Most read", "Read more", "The views expressed in opinion pieces"]
+    return texts
+
+
+@pytest.mark.parametrize("index", range(len(mirror_articles())))
+def test_mirror_article_page_matches_its_data(index):
+    from pipeline.mirror import site
+
+    articles = mirror_articles()
+    article = articles[index]
+    others = site.newest_first(articles)
+    url = site.article_url(article, MIRROR_BASE)
+    parsed = parse_article(site.render_article(article, MIRROR_BASE, others), url)
+    assert parsed.extractor == "moscow_times"
+    assert "selectors_missed" not in parsed.problems
+    assert parsed.title == article["title"]
+    assert parsed.subtitle == (article["subtitle"] or None)
+    assert parsed.authors == article["authors"]
+    assert parsed.published == datetime.fromisoformat(article["published"]).astimezone(timezone.utc)
+    assert parsed.modified == datetime.fromisoformat(article["modified"]).astimezone(timezone.utc)
+    assert parsed.section == article["section_key"]
+    assert parsed.tags == article["tags"]
+    assert parsed.canonical_url == url
+    assert parsed.body == site.expected_body(article)
+    body = parsed.body_text()
+    for text in mirror_chrome_texts(article, others):
+        assert text not in body, f"non-article text in body: {text!r}"
+
+
+def test_explicit_rules_apply_to_any_host():
+    from pipeline.sites.moscow_times import RULES
+
+    page = moscow_times_page(with_head=False)
+    assert parse_article(page, "http://127.0.0.1:9/x").extractor == "generic"
+    parsed = parse_article(page, "http://127.0.0.1:9/x", rules=RULES)
+    assert parsed.extractor == "moscow_times"
+    assert parsed.body == MT_PARAGRAPHS + [MT_HEADER, MT_QUOTE, MT_AFTER]
+
+
+def test_mirror_pages_include_every_kind_of_chrome():
+    """The mirror data must exercise the blocks the parser has to drop (else the test above is weak)."""
+    kinds = {block["type"] for article in mirror_articles() for block in article["blocks"]}
+    assert {"ad", "related", "newsletter", "contribute", "quote", "header"} <= kinds
+
+
+@pytest.mark.parametrize("index", range(len(mirror_articles())))
+def test_mirror_fragment_without_head(index):
+    from pipeline.mirror import site
+
+    article = mirror_articles()[index]
+    fragment = site.render_article(article, MIRROR_BASE, fragment=True)
+    # A fragment has no <head> (no og:site_name), so rules come from the real host here.
+    parsed = parse_article(fragment, f"https://www.themoscowtimes.com/all/{article['id']}")
+    published = datetime.fromisoformat(article["published"]).astimezone(timezone.utc)
+    assert parsed.title == article["title"]
+    assert parsed.authors == article["authors"]
+    assert parsed.body == site.expected_body(article)
+    if site.is_updated(article):  # the byline shows the update; the URL still carries the day
+        assert parsed.published.date() == datetime.fromisoformat(article["published"]).date()
+        assert parsed.modified == datetime.fromisoformat(article["modified"]).astimezone(timezone.utc)
+    else:
+        assert parsed.published == published
+
+
+def test_mirror_huge_page_is_capped_but_keeps_the_article():
+    from pipeline.mirror import site
+
+    article = next(a for a in mirror_articles() if len(site.expected_body(a)) > 2)
+    page = site.render_article(article, MIRROR_BASE)
+    head, tail = page.split("</body>", 1)
+    huge = head + ("<p>" + "padding " * 127 + "</p>\n") * 6200 + "</body>" + tail
+    parsed = parse_article(huge.encode(), site.article_url(article, MIRROR_BASE))
+    assert "truncated_input" in parsed.problems
+    assert parsed.body == site.expected_body(article)
+    assert "padding padding" not in parsed.body_text()

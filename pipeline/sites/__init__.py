@@ -19,3 +19,18 @@ def find_rules(url: str) -> SiteRules | None:
         if matches_host(rules, host):
             return rules
     return None
+
+
+def find_rules_by_site_name(site_name: str | None) -> SiteRules | None:
+    """Return the rules whose site calls itself site_name (og:site_name), or None.
+
+    Args:
+        site_name: the page's og:site_name.
+    """
+    wanted = (site_name or "").strip().casefold()
+    if not wanted:
+        return None
+    for rules in ALL_RULES:
+        if any(name.casefold() == wanted for name in rules.site_names):
+            return rules
+    return None

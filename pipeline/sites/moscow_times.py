@@ -12,12 +12,16 @@ RULES = SiteRules(
         (".article__byline .byline__author__name", None),
         (".article__byline a[href*='/author/']", None),
     ),
-    # The byline <time> may show the "Updated:" time, so the page's own meta comes first.
+    # The byline <time> shows the "Updated:" time on updated articles: it is the published
+    # time only without that label (else the date in the article URL is used).
     published=(
         ("meta[property='article:published_time']", "content"),
-        ("time.byline__datetime", "datetime"),
+        ("time.byline__datetime:not(:-soup-contains('Updated'))", "datetime"),
     ),
-    modified=(("meta[property='article:modified_time']", "content"),),
+    modified=(
+        ("meta[property='article:modified_time']", "content"),
+        ("time.byline__datetime:-soup-contains('Updated')", "datetime"),
+    ),
     section=(
         ("div.gtm-section[data-section]", "data-section"),
         ("meta[property='article:section']", "content"),
@@ -26,7 +30,12 @@ RULES = SiteRules(
         ("div.article__tags a.article__tags__tag", None),
         ("div.article__tags a.tag", None),
     ),
-    canonical=(("link[rel='canonical']", "href"), ("meta[property='og:url']", "content")),
+    canonical=(
+        ("link[rel='canonical']", "href"),
+        ("meta[property='og:url']", "content"),
+        ("div.article-container[data-url]", "data-url"),
+        ("header.article__header h1 a[href]", "href"),
+    ),
     body_root="div.article__content",
     body_parts=(
         "div.article__block--html p, div.article__block--html li,"
@@ -45,8 +54,11 @@ RULES = SiteRules(
         "div#load-next-article",
         "div.preheader_advert",
         "div.article__sticky-article-banner",
+        "blockquote footer",
+        ".article__quote__author",
         "script",
         "style",
     ),
     required=("title", "body"),
+    site_names=("The Moscow Times",),
 )

@@ -29,6 +29,9 @@ class SiteRules:
     body_parts: str = ""
     drop: tuple[str, ...] = ()
     required: tuple[str, ...] = field(default=("title", "body"))
+    # Names the site gives itself in og:site_name: picks the rules for a page served from
+    # another host (a local mirror, a proxy) when the URL host does not match.
+    site_names: tuple[str, ...] = ()
 
 
 def matches_host(rules: SiteRules, host: str) -> bool:
