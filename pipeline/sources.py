@@ -104,9 +104,17 @@ class SourceFile(BaseModel):
     @field_validator("selectors")
     @classmethod
     def check_selectors(cls, value: dict) -> dict:
+        import soupsieve
+
         unknown = sorted(set(value) - set(SELECTOR_FIELDS))
         if unknown:
             raise ValueError(f"unknown selector field(s) {unknown}; known: {list(SELECTOR_FIELDS)}")
+        for name, selectors in value.items():
+            for text in [selectors] if isinstance(selectors, str) else selectors:
+                try:
+                    soupsieve.compile(split_selector(text)[0])
+                except soupsieve.SelectorSyntaxError as error:
+                    raise ValueError(f"{name}: {text!r} is not a CSS selector: {error.args[0]}") from None
         return value
 
     @field_validator("allow_private_hosts")
@@ -418,6 +426,19 @@ def split_selector(text: str) -> tuple[str, str | None]:
     if sep and re.fullmatch(r"[\w:-]+", attribute.strip()):
         return css.strip(), attribute.strip()
     return text.strip(), None
+
+
+def crawl_arguments(settings: Settings, source: SourceConfig) -> dict:
+    """Return the keyword arguments pipeline.crawl.run_crawl needs for a source (spider, base URL, source key).
+
+    Use: run_crawl(settings, run_key, source=s.key, **crawl_arguments(settings, s)).
+
+    Args:
+        settings: the run's settings.
+        source: the source.
+    """
+    overrides = {"TW_SOURCE": source.key, "TW_SOURCES_DIR": str(sources_dir(settings))}
+    return {"spider": source.spider, "base_url": source.base_url, "overrides": overrides}
 
 
 def identity_patterns(settings: Settings) -> dict[str, str]:

@@ -30,38 +30,15 @@ from pipeline.sources import (
     source_identity,
 )
 from spiders import discovery
+from spiders.feeds import read_feed
 from spiders.items import RawPageItem
 from spiders.safety import PRIVATE_REASON, resolve_addresses
-from spiders.spiders.moscow_times import MoscowTimesSpider, failure_reason
+from spiders.spiders.moscow_times import MoscowTimesSpider
 
 log = logging.getLogger(__name__)
 
-ATOM = "{http://www.w3.org/2005/Atom}"
 # Children of a sitemap index read per run (newest first when the index dates them).
 MAX_SITEMAP_CHILDREN = 5
-
-
-def read_feed(body: bytes) -> list[discovery.Entry]:
-    """Return the article links of an RSS 2.0 or Atom feed with their dates.
-
-    Args:
-        body: the feed document.
-    """
-    entries = discovery.read_rss(body)
-    if entries:
-        return entries
-    root = discovery.parse_xml(body)
-    if root is None:
-        return []
-    for entry in root.iter(ATOM + "entry"):
-        links = entry.findall(ATOM + "link")
-        chosen = [l for l in links if l.get("rel", "alternate") == "alternate"] or links
-        href = (chosen[0].get("href") or "").strip() if chosen else ""
-        date = discovery.newest(discovery.parse_date(entry.findtext(ATOM + "updated")),
-                                discovery.parse_date(entry.findtext(ATOM + "published")))
-        if href:
-            entries.append(discovery.Entry(href, date))
-    return entries
 
 
 def load_source(key: str, base_url: str | None = None, sources_dir: str | None = None) -> SourceConfig:
@@ -139,7 +116,7 @@ class GenericSpider(MoscowTimesSpider):
         if not key:
             raise ValueError("the generic spider needs a source: scrapy crawl generic -a source=<key>")
         self.use_source(load_source(key, self.base_url_arg, settings.get("TW_SOURCES_DIR")))
-        host = discovery.host_of(self.config.base_url)
+        host = discovery.read_host(self.config.base_url)
         addresses = resolve_addresses(host)
         if addresses and all(host_allowed(a, self.allow_private_hosts) for a in addresses):
             settings = settings.copy()
@@ -254,5 +231,5 @@ class GenericSpider(MoscowTimesSpider):
         if failure.check(IgnoreRequest) and PRIVATE_REASON in str(failure.value):
             self.record_error(failure.request.url, "discovery_private_host")
             return
-        self.record_error(failure.request.url, f"discovery_{failure_reason(failure)}")
+        super().on_discovery_error(failure)
 
