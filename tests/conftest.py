@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.servers import MailSink, WebhookReceiver, authenticate, start_smtp
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 
@@ -52,3 +54,23 @@ def postgres_url():
 def database_url(request) -> str:
     """Each database the project supports: an SQLite file and a real PostgreSQL database."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture()
+def receiver():
+    """A real Slack-like webhook receiver on 127.0.0.1."""
+    server = WebhookReceiver()
+    server.thread.start()
+    yield server
+    server.release.set()
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture()
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that requires a login; yields (sink, port)."""
+    sink = MailSink()
+    controller = start_smtp(sink, authenticator=authenticate, auth_require_tls=False)
+    yield sink, controller.port
+    controller.stop()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from pipeline.db import make_engine, make_sessionmaker
 from pipeline.mirror.site import load_site
 from pipeline.models import Article, CrawlRun, RawPage
+from tests.servers import SMTP_PASSWORD, SMTP_USER
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,8 +44,8 @@ def demo_env(tmp_path, receiver, smtp_server):
         TW_SLACK_WEBHOOK_URL=receiver.url,
         TW_SMTP_HOST="127.0.0.1",
         TW_SMTP_PORT=str(smtp_port),
-        TW_SMTP_USER="tw-alerts",
-        TW_SMTP_PASSWORD="s3cret-smtp-password",
+        TW_SMTP_USER=SMTP_USER,
+        TW_SMTP_PASSWORD=SMTP_PASSWORD,
         TW_SMTP_STARTTLS="false",
         TW_ALERT_EMAIL_FROM="alerts@transfer-watch.test",
         TW_ALERT_EMAIL_TO="korea-desk@example.org,ukraine-desk@example.org",
@@ -103,7 +104,7 @@ def test_demo_twice_alerts_each_new_claim_once_and_refetches_nothing(demo_env, r
 
     # The secrets of the alert channels never reach the output or the database.
     for text in (first.stdout, first.stderr, second.stdout, second.stderr, database.read_bytes().decode("latin-1")):
-        assert "s3cret-smtp-password" not in text
+        assert SMTP_PASSWORD not in text
         assert receiver.url not in text
 
 
