@@ -249,8 +249,10 @@ def load_tree(text: str) -> lxml.html.HtmlElement | None:
     text = _XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)
     if not text.strip():
         return None
+    # Comments removed as trafilatura's own loader does: its readability fallback fails on them.
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
     try:
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         return None
 
@@ -614,13 +616,35 @@ def _canonical_link(tree: lxml.html.HtmlElement, url: str) -> str | None:
 
 # --------------------------------------------------------------------------- body
 
+_EMBEDS = ('//blockquote[contains(@class, "twitter-tweet") or contains(@class, "instagram-media")'
+           ' or contains(@class, "tiktok-embed")]')
+
+
+def unwrap_embeds(tree: lxml.html.HtmlElement) -> None:
+    """Lift embedded posts (tweets...) out of their widget wrappers, in place.
+
+    Quoted posts are part of the story (people annotating news keep them), but wrappers named
+    "social-media-embed" or "article-tweet" look like share widgets to boilerplate filters.
+    """
+    for quote in tree.xpath(_EMBEDS):
+        node, text = quote, clean_text(quote.text_content())
+        parent = node.getparent()
+        while parent is not None and parent.tag not in ("body", "article", "html") \
+                and clean_text(parent.text_content()) == text:
+            node, parent = parent, parent.getparent()
+        if node is not quote and parent is not None:
+            quote.tail = node.tail
+            parent.replace(node, quote)
+
+
 def extract_body(tree: lxml.html.HtmlElement, url: str) -> list[str]:
     """Return body paragraphs found by trafilatura (reader comments left out).
 
     Args:
-        tree: the parsed page; trafilatura cleans a copy.
+        tree: the parsed page; modified (embeds unwrapped), and trafilatura cleans it.
         url: the page URL.
     """
+    unwrap_embeds(tree)
     try:
         text = trafilatura.extract(tree, url=url or None, **TRAFILATURA_OPTIONS)
     except Exception:  # noqa: BLE001 - a third-party failure must not stop the batch
