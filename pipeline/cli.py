@@ -200,6 +200,7 @@ def claims_show(cluster_id: int, as_json: bool = typer.Option(False, "--json", h
     from pipeline.dedupe import cluster_timeline
 
     settings = _settings()
+    steps.prepare_database(settings)
     with steps.open_sessions(settings) as Session, Session() as session:
         timeline = cluster_timeline(session, cluster_id)
     if timeline is None:
@@ -233,6 +234,18 @@ def alerts_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON
         )
         table.add_row(str(alert["id"]), alert["kind"], alert["summary"], deliveries, str(alert["created_at"])[:16])
     console.print(table)
+
+
+@alerts_app.command("retry")
+def alerts_retry(channel: Optional[str] = typer.Option(None, help="Only this channel.")) -> None:
+    """Put permanently failed deliveries back in the queue (after fixing their cause)."""
+    from pipeline.alerts import retry_failed
+
+    settings = _settings()
+    steps.prepare_database(settings)
+    with steps.open_sessions(settings) as Session, Session() as session, session.begin():
+        count = retry_failed(session, channel=channel)
+    console.print(f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again.")
 
 
 @app.command()
