@@ -19,6 +19,7 @@ from pipeline.quantities import find_quantity
 from pipeline.sentences import split_sentences
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+_ORIGIN_SUFFIX = "made|built|produced|manufactured|designed|supplied|origin|sourced|developed|provided|donated|led|funded|bought|purchased|delivered|pledged|promised"
 
 __all__ = ["Claim", "detect_claims", "detect_record", "detect_jsonl", "split_sentences", "load_rules"]
 
@@ -133,7 +134,7 @@ def load_rules(lexicon_dir: str | None = None) -> Rules:
     )
     demonym_re = re.compile(
         rf"(?<![\w-])(?:{_alternation(re.escape(n) for n in demonyms)})(?![\w])"
-        r"(?:[\s-]+(?:made|built|produced|manufactured|designed|supplied|origin|sourced|developed|provided|donated))?"
+        rf"(?:[\s-]+(?:{_ORIGIN_SUFFIX}))?"
     )
     body_re = re.compile(rf"\s+(?:{_alternation(re.escape(b) for b in parties['body_words'])})\b")
     pronoun_re = re.compile(rf"(?<![\w-])(?:{_alternation(re.escape(p) for p in parties['pronouns'])})(?![\w])")
@@ -158,8 +159,11 @@ def load_rules(lexicon_dir: str | None = None) -> Rules:
     prefilter = _words_regex(cues["give"] + cues["commit"] + cues["receive"] + cues["arrive"] + cues["include"] + cues["nominal"])
     blockers = {
         kind: _words_regex(cues[kind])
-        for kind in ("request", "refusal", "conditional", "use", "hedge", "deny", "commit_modifiers", "speech", "nominal_predicates")
+        for kind in ("request", "refusal", "conditional", "use", "hedge", "deny", "commit_modifiers", "speech",
+                     "nominal_predicates", "nominal_governors")
     }
+    for kind in ("receive_nontransfer", "domestic", "after_condition"):
+        blockers[kind] = re.compile(cues[kind], re.IGNORECASE if kind != "domestic" else 0)
     blockers["modal"] = re.compile(r"(?<![\w-])(?:could|might|may|can)(?![\w])(?!\s+(?:have|already|well have)\b)")
     blockers["conditional"] = _words_regex([c for c in cues["conditional"] if c not in ("could", "might", "may")])
     return Rules(
@@ -197,20 +201,36 @@ class Mention:
     code: str | None = None  # parties: ISO code; items: category
     prep: str | None = None
     possessive: bool = False
-    priority: int = 0
+    priority: int = 0  # parties: 1 for names; items: 2 named, 1 class, 0 generic
     origin: str | None = None  # items: supplier named by a demonym ("North Korean shells")
+    weak: bool = False  # items that need military context ("equipment", "fuel")
 
 
+_PREPOSITIONS = (
+    "to|for|from|by|of|in|at|on|against|with|into|between|over|amid|after|during|under|across|toward|towards|"
+    "near|inside|outside|within|including|about|than|like|via|among|alongside|and|or|as|beyond|throughout|"
+    "around|behind|besides|except|per|versus|vs|upon|onto|through|without|before|since|until|despite"
+)
 _PREP_RE = re.compile(
-    r"(?:\b(to|for|from|by|of|in|at|on|against|with|into|between|over|amid|after|during|under|across|"
-    r"toward|towards|near|inside|within|including|about|than|like|via|among|alongside|and|or|as|beyond|throughout)"
-    r"(?:\s+(?:the|a|an|its|their|his|her))?\s+)$",
+    rf"(?:\b({_PREPOSITIONS})(?:\s+(?:the|a|an|its|their|his|her|such|other|countries such as|nations such as|"
+    rf"states such as|allies such as|partners such as))*\s+)$",
     re.IGNORECASE,
 )
 _DATELINE_RE = re.compile(
     r"^\s*[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][A-Za-z .'-]{1,30})?(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*"
     r"\((?:Reuters|AP|AFP|Bloomberg|dpa|UPI|Xinhua|Yonhap|Kyodo|TASS|Interfax|Ukrinform|KCNA)\)\s*[-–—:]+\s*"
     r"|^\s*[A-Z][A-Z .'-]{2,40}(?:,\s*[A-Z][A-Za-z .'-]{1,30})?\s*[-–—]+\s+"
+)
+_NOUN_DETERMINER_RE = re.compile(
+    r"(?:\b(?:a|an|the|its|their|his|her|our|your|this|that|these|those|short|limited|steady|constant|ample|"
+    r"new|further|future|first|second|more|of|in|on|for|any|no|every|each|arms|weapons|military|energy|"
+    r"gas|oil|food|power|grain|water|fuel|global|supply)\s+)$",
+    re.IGNORECASE,
+)
+_NOUNLIKE_CUES = re.compile(
+    r"(?i)^(?:supply|supplies|transfer|transfers|export|exports|import|imports|purchase|purchases|loan|loans|"
+    r"sale|sales|ship|offer|offers|pledge|pledges|promise|promises|commitment|deal|gift|gifts|delivery|"
+    r"shipping|commit|approval|buy|buys)$"
 )
 
 
@@ -224,12 +244,12 @@ def _mask_dateline(sentence: str) -> str:
 
 def _prep_before(text: str, pos: int) -> str | None:
     """The preposition right before position pos, if any."""
-    m = _PREP_RE.search(text[max(0, pos - 24):pos])
+    m = _PREP_RE.search(text[max(0, pos - 40):pos])
     return m.group(1).lower() if m else None
 
 
 def find_parties(text: str, rules: Rules) -> list[Mention]:
-    """Find parties named in text: names, metonyms, leaders, demonym + body word.
+    """Find parties named in text: names, metonyms, leaders, demonym + body word, pronouns.
 
     Args:
         text: one sentence.
@@ -243,30 +263,32 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
         code = rules.party_map.get(key)
         if code is None:
             continue
-        if key in ("US", "UK", "EU") and text[m.end():m.end() + 1] == "-":
+        if key in ("US", "UK", "EU", "U.S.", "U.K.") and text[m.end():m.end() + 1] == "-":
             continue  # "US-made" is an origin, handled by demonyms
-        if key in ("allies", "Allies", "partners", "coalition") and re.search(r"(?:Russia|Moscow|Iran|Tehran|Kremlin|China|Beijing)['’]s?\s+$|(?:its|their)\s+$", text[:m.start()]):
-            continue  # "Russia's allies", "its allies" are not the West
+        if code == "WEST" and re.search(r"(?:Russia|Moscow|Iran|Tehran|Kremlin|China|Beijing|Pyongyang|Korea)['’]s?\s+$|"
+                                        r"\b(?:its|their)\s+$", text[:m.start()]) and not key.startswith(("its W", "its w")):
+            continue  # "Russia's allies" are not the West
+        if key.startswith("its ") or key.startswith("their "):
+            continue  # resolved as pronouns instead
         found.append(Mention(m.start(), m.end(), surface, "party", code, _prep_before(text, m.start()), possessive, 1))
     taken = [(p.start, p.end) for p in found]
     for m in rules.demonym_re.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        base = re.split(r"[\s-]+(?:made|built|produced|manufactured|designed|supplied|origin|sourced|developed|provided|donated)$", m.group(0))[0]
+        base = re.split(rf"[\s-]+(?:{_ORIGIN_SUFFIX})$", m.group(0))[0]
         code = rules.demonym_map.get(base)
         if code is None:
             continue
         body = rules.body_re.match(text, m.end())
         if body and m.group(0) == base:
             found.append(Mention(m.start(), body.end(), text[m.start():body.end()], "party", code, _prep_before(text, m.start())))
-        else:
-            found.append(Mention(m.start(), m.end(), m.group(0), "demonym", code, _prep_before(text, m.start())))
+        found.append(Mention(m.start(), m.end(), m.group(0), "demonym", code, _prep_before(text, m.start())))
     for m in rules.pronoun_re.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
         found.append(Mention(m.start(), m.end(), m.group(0), "pronoun", None, _prep_before(text, m.start()),
                              m.group(0).lower() in ("its", "their")))
-    found.sort(key=lambda x: x.start)
+    found.sort(key=lambda x: (x.start, x.kind))
     return found
 
 
@@ -286,29 +308,29 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
             entry = rules.item_map.get(key.rstrip("s"))
         if entry is None:
             continue
-        if re.match(r"[\s-]+(?:maker|makers|manufacturer|industry|industries|factory|factories|production|plant|"
-                    r"sector|company|companies|firm|firms|producer|producers|stockpile|stockpiles|strike|strikes|"
-                    r"attack|attacks|fire|shortage|shortages|war|policy|control|controls|race|program|programme)\b",
+        if re.match(r"[\s-]+(?:maker|makers|manufacturer|manufacturers|industry|industries|factory|factories|production|"
+                    r"plant|plants|sector|company|companies|firm|firms|producer|producers|stockpile|stockpiles|strike|"
+                    r"strikes|attack|attacks|fire|shortage|shortages|war|policy|control|controls|race|program|"
+                    r"programme|programs|programmes|test|tests|launch|launches|crisis|dispute|talks|sanctions|"
+                    r"embargo|ban|treaty|threat|threats|debris|wreckage|alert|alerts|sirens?|defen[cs]e)\b",
                     text[m.end():m.end() + 14]):
             continue  # "arms makers", "missile strikes": not an item being moved
         category, priority = entry
         raw.append(Mention(m.start(), m.end(), m.group(0), "item", category, priority=priority,
-                           prep=("weak" if key in rules.weak_items else None)))
+                           weak=key in rules.weak_items or key.rstrip("s") in rules.weak_items))
     merged: list[Mention] = []
     for it in raw:
-        if merged and re.fullmatch(r"[\s-]*(?:\(\w+\)\s*)?", text[merged[-1].end:it.start]):
+        if merged and " for " not in merged[-1].text and re.fullmatch(r"[\s-]*(?:\(\w+\)\s*)?", text[merged[-1].end:it.start]):
             last = merged[-1]
             if it.priority > last.priority or (it.priority == last.priority and it.priority < 2):
                 last.code, last.priority = it.code, it.priority
-            last.prep = last.prep if (last.prep and it.prep) else None
+            last.weak = last.weak and it.weak
             last.end, last.text = it.end, text[last.start:it.end]
             continue
         merged.append(it)
     for it in merged:
         for dem in demonyms:
-            if dem.kind == "demonym" and 0 <= it.start - dem.end <= 30 and re.fullmatch(
-                r"[\s-]*(?:[\w/-]+\s+){0,3}", text[dem.end:it.start]
-            ):
+            if 0 <= it.start - dem.end <= 30 and re.fullmatch(r"[\s-]*(?:[\w/-]+\s+){0,3}", text[dem.end:it.start]):
                 it.origin = dem.code
                 it.start, it.text = dem.start, text[dem.start:it.end]
     return merged
@@ -324,7 +346,11 @@ def find_cues(text: str, rules: Rules) -> list[Mention]:
     cues = []
     for kind in ("give", "commit", "receive", "arrive", "include", "nominal"):
         for m in rules.cue_res[kind].finditer(text):
-            cues.append(Mention(m.start(), m.end(), m.group(0), kind))
+            kind_here = kind
+            if kind in ("give", "commit", "receive") and _NOUNLIKE_CUES.match(m.group(0)) and \
+                    _NOUN_DETERMINER_RE.search(text[max(0, m.start() - 20):m.start()]):
+                kind_here = "nominal"  # "a supply of", "the transfer": a noun, not a verb
+            cues.append(Mention(m.start(), m.end(), m.group(0), kind_here))
     cues.sort(key=lambda c: (c.start, -(c.end - c.start)))
     kept: list[Mention] = []
     for c in cues:
@@ -348,17 +374,17 @@ _PASSIVE_RE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|get|gets|got|getting)\s+(?:\w+ly\s+|not\s+|also\s+|already\s+|now\s+|being\s+|been\s+)*$",
     re.IGNORECASE,
 )
-_PARTICIPLE_RE = re.compile(r"(?:ed|en|sent|sold|lent|given|bought|got|shipped|supplied|made)$", re.IGNORECASE)
+_PARTICIPLE_RE = re.compile(r"(?:ed|en|sent|sold|lent|given|bought|shipped|supplied|made|over)$", re.IGNORECASE)
 _CLAUSE_BREAK_RE = re.compile(
-    r";|:\s|\s[—–]\s|,?\s+(?:while|whereas|but|although|though|even as|meanwhile)\s+"
+    r";|:\s|\s[—–]\s|,?\s+(?:while|whereas|but|although|though|even as|meanwhile)\s+|"
+    r",\s+(?:saying|adding|insisting|noting|arguing|claiming|warning|citing|explaining|stressing|calling|"
+    r"describing|prompting|sparking|drawing|raising|fuelling|fueling|which|who|when|after|before|as|because|"
+    r"since|amid|despite|even though|in a sign|in a move|making|bringing)\b"
 )
 _EXCHANGE_RE = re.compile(r"\b(?:in (?:exchange|return) for|in exchange|in return)\b", re.IGNORECASE)
+_EXCHANGE_FOR_RE = re.compile(r"\bin (?:exchange|return) for\b[^,;]*", re.IGNORECASE)
 _OWN_DESTINATION_RE = re.compile(
-    r"^[^.;]*?\b(?:to|into|toward|towards)\s+(?:the\s+)?(?:front|frontline|front lines?|battlefield|border|"
-    r"region|area|zone|units|troops|forces|soldiers|brigades|positions|occupied|city|cities|town|south|north|"
-    r"east|west|Kursk|Crimea|Donbas|Donbass|Bakhmut|Avdiivka|Kharkiv|Zaporizhzhia|Kherson|Donetsk|Luhansk|"
-    r"Belgorod|Kaliningrad|Gaza|Rafah|West Bank|Black Sea|Baltic)\b",
-    re.IGNORECASE,
+    r"^[^;]*?\b(?:to|into|toward|towards)\s+(?:the|its|their|his|her|a|an)?\s*(?!Ukraine|Russia)(?:[a-z]|[A-Z][a-z]+\s+(?:region|front|border|Sea|Ocean|Mediterranean|Peninsula|flank|area|city|oblast))",
 )
 _PERSONNEL_PURPOSE_RE = re.compile(
     r"\b(?:to fight|to help|to assist|to support|to join|to work|to serve|to bolster|to reinforce|alongside|"
@@ -366,27 +392,38 @@ _PERSONNEL_PURPOSE_RE = re.compile(
     r"to build|as part of|in support of|under (?:Russian|the) command)\b",
     re.IGNORECASE,
 )
+_PERSONNEL_RECIPIENT_RE = re.compile(
+    r"\b(?:alongside|to help|to assist|to support|to join|to bolster|to reinforce|fight(?:ing)? for|on behalf of|"
+    r"in support of|for)\s+(?:the\s+)?$", re.IGNORECASE)
+_SPEECH_VERBS = (
+    r"said|says|say|told|tells|added|adds|claimed|claims|stated|states|reported|reports|wrote|writes|noted|notes|"
+    r"announced|announces|confirmed|confirms|insisted|insists|alleged|alleges|estimated|estimates|warned|warns|"
+    r"revealed|reveals|disclosed|acknowledged|acknowledges|admitted|admits|explained|argued|argues|believes|"
+    r"assessed|assesses|concluded|concludes|testified|posted|tweeted|declared|asserted|maintained|maintains|"
+    r"rejected|dismissed|refuted|denied|denies|accused|accuses"
+)
 _SPEECH_AFTER_RE = re.compile(
-    r"[,\"”]\s*(?P<who>[^,\"“”;]{2,90}?)\s+(?P<verb>said|says|told|added|claimed|stated|reported|wrote|noted|"
-    r"announced|confirmed|insisted|alleged|estimated|warned|revealed|disclosed|acknowledged|admitted|"
-    r"explained|argued|believes|assessed|concluded|testified|posted|declared|asserted|maintained)\b",
+    rf"[,\"”]\s*(?P<who>[^,\"“”;]{{2,90}}?)\s+(?P<verb>{_SPEECH_VERBS})\b",
 )
 _SPEECH_BEFORE_RE = re.compile(
-    r"(?:^|[,;:]\s+|\bwith\s+|\band\s+|\bas\s+|\bafter\s+)(?P<who>(?:[A-Z\"“][^,;\"”]{1,90}?|the [^,;]{2,60}?|"
-    r"(?:he|she|they|it)))\s+(?:\w+ly\s+|has\s+|have\s+|had\s+|also\s+|previously\s+|repeatedly\s+)*"
+    r"(?:^|[,;:]\s+|\bwith\s+|\band\s+|\bas\s+|\bafter\s+|\bthat\s+)(?P<who>(?:[A-Z\"“][^,;\"”]{1,90}?|the [^,;]{2,60}?|"
+    r"(?:he|she|they|it)))\s+(?:\w+ly\s+|has\s+|have\s+|had\s+|also\s+|previously\s+|repeatedly\s+|on \w+day\s+)*"
     r"(?P<verb>said|says|say|told|tells|claimed|claims|claiming|claim|stated|states|reported|reports|wrote|"
     r"writes|noted|notes|announced|announces|confirmed|confirms|insisted|insists|alleged|alleges|alleging|"
     r"estimated|estimates|warned|warns|revealed|reveals|disclosed|acknowledged|acknowledges|admitted|"
     r"admits|argued|argues|believes|believe|believed|assessed|assesses|concluded|concludes|testified|"
     r"declared|asserted|maintained|maintains|denied|denies|deny|denying|accused|accuses|accusing|accuse|"
-    r"saying|said on|charged|briefed|informed|learned|understands|understood|suspects|suspected|"
-    r"thinks|estimate|assess|assessment|confirm|believe|show|shows|showed|indicated|indicates|suggested|"
-    r"suggests|found|says that)\b",
+    r"saying|charged|briefed|informed|learned|understands|understood|suspects|suspected|rejected|rejects|"
+    r"dismissed|dismisses|refuted|thinks|estimate|assess|confirm|believe|show|shows|showed|indicated|"
+    r"indicates|suggested|suggests|found)\b",
 )
-_ACCORDING_RE = re.compile(r"\b(?:according to|citing|cited by|quoted by|as reported by|reported by|"
-                           r"in a (?:statement|report|post) (?:by|from))\s+(?P<who>[^,;.\"”]{2,100})", re.IGNORECASE)
-_SAID_WHO_RE = re.compile(r"[,\"”]\s*(?:said|says|according to|added)\s+(?P<who>[A-Z][^,;.\"”]{2,80}|the [^,;.\"”]{2,80})")
+_ACCORDING_RE = re.compile(r"\b(?:according to|citing|cited by|quoted by|as reported by|"
+                           r"in a (?:statement|report|post) (?:by|from))\s+(?P<who>(?:[^,;.\"”]|\.(?=[A-Za-z]))"
+                           r"{2,100})", re.IGNORECASE)
+_SAID_WHO_RE = re.compile(r"[,\"”]\s*(?:said|says|according to|added)\s+(?P<who>[A-Z][^,;\"”]{2,80}|the [^,;\"”]{2,80})")
 _PRONOUN_CLAIMANT = {"he", "she", "they", "it", "we", "i"}
+_COORD_RE = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s+or\s+|\s+as well as\s+|\s+(?:jointly|together|along) with\s+|"
+                       r"\s+in cooperation with\s+)(?:the\s+)?\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -399,7 +436,7 @@ class Context:
     claimant: str | None = None
 
 
-def _clause_bounds(text: str, pos: int, parties: list[Mention], cue_positions: list[int]) -> tuple[int, int]:
+def _clause_bounds(text: str, pos: int, parties: list[Mention], verb_positions: list[int]) -> tuple[int, int]:
     """Span of the clause around pos: cut at ';', ':', dashes, 'while/but', and ', and <Party> <verb>'."""
     start, end = 0, len(text)
     for m in _CLAUSE_BREAK_RE.finditer(text):
@@ -409,18 +446,19 @@ def _clause_bounds(text: str, pos: int, parties: list[Mention], cue_positions: l
             end = min(end, m.start())
             break
     for p in parties:
-        if p.kind != "party" or p.prep not in ("and", "with", "as", None):
+        if p.kind not in ("party", "pronoun") or p.prep not in ("and", "with", "as", None):
             continue
-        joiner = re.search(r"(?:,\s*|\s)(?:and|while|as|but|with)\s+(?:the\s+)?$", text[max(0, p.start - 12):p.start])
+        joiner = re.search(r"(?:,\s*|\s)(?:and|while|as|but|with)\s+(?:the\s+)?(?:now\s+)?$", text[max(0, p.start - 16):p.start])
         if not joiner:
             continue
-        has_own_cue = any(p.end <= c <= p.end + 60 for c in cue_positions)
-        if not has_own_cue:
-            continue
         cut = p.start - len(joiner.group(0))
-        if cut > pos and cut < end:
+        has_own_verb = any(p.end <= c <= p.end + 60 for c in verb_positions)
+        verb_before = any(c < cut for c in verb_positions)
+        if not (has_own_verb and verb_before):
+            continue
+        if pos < cut < end:
             end = cut
-        elif p.start <= pos and p.start > start:
+        elif start < p.start <= pos:
             start = p.start
     return start, end
 
@@ -438,28 +476,26 @@ def _comma_window(text: str, clause_start: int, pos: int) -> str:
     return " ".join(window.split()[-14:])
 
 
-def _resolve_pronoun(pron: Mention, parties: list[Mention], ctx: Context) -> str | None:
-    """Resolve 'it', 'the country', 'its' to the closest earlier party, else the previous sentence's."""
-    for p in reversed(parties):
-        if p.end <= pron.start and p.kind == "party" and p.code:
-            return p.code
+def _resolve_pronoun(pron: Mention, parties: list[Mention], ctx: Context, avoid: str | None = None) -> str | None:
+    """Resolve 'it', 'the country', 'its' to the sentence's subject, else the previous sentence's."""
+    earlier = [p for p in parties if p.end <= pron.start and p.kind == "party" and p.code and p.code != avoid]
+    bare = [p for p in earlier if p.prep is None]
+    if bare:
+        return bare[0].code
+    if earlier:
+        return earlier[-1].code
     if ctx.claims:
         c = ctx.claims[-1]
-        return c.supplier or c.recipient
+        for code in (c.supplier, c.recipient):
+            if code and code != avoid:
+                return code
     for p in ctx.parties:
-        if p.kind == "party" and p.code and p.prep is None:
+        if p.code and p.prep is None and p.code != avoid:
             return p.code
     for p in ctx.parties:
-        if p.kind == "party" and p.code:
+        if p.code and p.code != avoid:
             return p.code
     return None
-
-
-def _party_code(p: Mention, parties: list[Mention], ctx: Context) -> str | None:
-    """Code of a party mention, resolving pronouns."""
-    if p.kind == "pronoun":
-        return _resolve_pronoun(p, parties, ctx)
-    return p.code
 
 
 def _find_claimant(text: str, cue_pos: int, rules: Rules, ctx: Context) -> tuple[str | None, str | None]:
@@ -470,8 +506,11 @@ def _find_claimant(text: str, cue_pos: int, rules: Rules, ctx: Context) -> tuple
         who, how = m.group("who"), "according/citing"
     if who is None:
         for m in _SPEECH_BEFORE_RE.finditer(text[:cue_pos]):
+            cand = m.group("who")
+            if re.search(r"\b(?:is|are|was|were|be|been|being|widely|also)$", cand.strip()):
+                continue  # "North Korea is believed": a hedge, not a speaker
             if cue_pos - m.end("verb") < 200:
-                who, how = m.group("who"), f"speech-before:{m.group('verb')}"
+                who, how = cand, f"speech-before:{m.group('verb')}"
     if who is None:
         m = _SPEECH_AFTER_RE.search(text, cue_pos)
         if m:
@@ -482,13 +521,15 @@ def _find_claimant(text: str, cue_pos: int, rules: Rules, ctx: Context) -> tuple
             who, how = m.group("who"), "said-who"
     if who is None:
         return None, None
-    who = who.strip(" \"“”'")
+    who = who.strip(" \"“”'.")
     who = re.sub(r"^(?:information|data|intelligence|a report|reports|a statement|figures|documents)\s+"
                  r"(?:provided by|from|released by|by|of)\s+", "", who, flags=re.IGNORECASE)
     who = re.sub(r"\s+(?:on|last|this|earlier|late|early)\s+(?:\w+day|week|month|year|night|morning)\b.*$", "", who)
-    who = re.sub(r"^(?:In|On|At|After|During)\s+[^,]*,\s*", "", who)
+    who = re.sub(r"^(?:In|On|At|After|During|Since)\s+[^,]*,\s*", "", who)
+    who = re.sub(r"\s+(?:issued|released|published|put out)\s+.*$", "", who)
     for agency_re, name in rules.agencies:
-        if agency_re.search(who):
+        am = agency_re.search(who)
+        if am and (am.end() - am.start()) >= 0.6 * len(who):
             return name, how
     if who.lower() in _PRONOUN_CLAIMANT and ctx.claimant:
         return ctx.claimant, how + ":pronoun"
@@ -508,16 +549,17 @@ def _sentence_claimant(text: str, rules: Rules, ctx: Context) -> str | None:
 
 @dataclass
 class Frame:
-    """Supplier/recipient decision for one cue."""
+    """Supplier/recipient decision for one cue (lists, for coordinated parties)."""
 
-    supplier: str | None = None
-    recipient: str | None = None
+    suppliers: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
 def _is_passive(text: str, cue: Mention) -> bool:
     """True when the cue verb is a passive participle ('were sent', 'has been delivered')."""
-    return bool(_PARTICIPLE_RE.search(cue.text)) and bool(_PASSIVE_RE.search(text[max(0, cue.start - 40):cue.start]))
+    first = cue.text.split()[0]
+    return bool(_PARTICIPLE_RE.search(first)) and bool(_PASSIVE_RE.search(text[max(0, cue.start - 40):cue.start]))
 
 
 def _is_reduced_relative(text: str, cue: Mention, items: list[Mention], parties: list[Mention]) -> bool:
@@ -527,130 +569,164 @@ def _is_reduced_relative(text: str, cue: Mention, items: list[Mention], parties:
     before = text[:cue.start]
     if _AUX_RE.search(before):
         return False
-    if any(p.kind == "party" and 0 <= cue.start - p.end <= 2 for p in parties):
+    if any(p.kind in ("party", "pronoun") and 0 <= cue.start - p.end <= 2 for p in parties):
         return False  # "Britain supplied"
     prev = re.search(r"([\w'’)]+)\s*,?\s*$", before)
     if not prev:
         return False
-    if re.match(r"\s+by\b", text[cue.end:]) and prev.group(1)[0].islower():
-        return True  # "information provided by Seoul's spy agency"
+    if re.match(r"\s+(?:by|from)\b", text[cue.end:]) and prev.group(1)[0].islower():
+        return True  # "information provided by Seoul's spy agency", "tanks promised by Germany"
     return any(0 <= cue.start - it.end <= 3 for it in items) or prev.group(1).lower() in (
         "those", "ones", "weapons", "equipment", "hardware", "systems", "arms", "supplies", "aid", "package")
 
 
+def _coordinated(p: Mention, parties: list[Mention], text: str) -> list[Mention]:
+    """p plus the parties joined to it by 'and', commas or 'jointly with' (to its right and left)."""
+    group = [p]
+    named = [q for q in parties if q.kind == "party"]
+    idx = next((i for i, q in enumerate(named) if q is p), None)
+    if idx is None:
+        return group
+    j = idx
+    while j + 1 < len(named) and _COORD_RE.fullmatch(text[named[j].end:named[j + 1].start] + " ") is not None:
+        if named[j + 1].possessive:
+            break
+        group.append(named[j + 1])
+        j += 1
+    j = idx
+    while j > 0 and _COORD_RE.fullmatch(text[named[j - 1].end:named[j].start] + " ") is not None and named[j - 1].prep in (None, p.prep):
+        group.insert(0, named[j - 1])
+        j -= 1
+    return group
+
+
+def _codes(group: list[Mention], parties: list[Mention], ctx: Context, avoid: str | None = None) -> list[str]:
+    """Codes of a group of mentions, resolving pronouns, without duplicates."""
+    out = []
+    for p in group:
+        c = _resolve_pronoun(p, parties, ctx, avoid) if p.kind == "pronoun" else p.code
+        if c and c not in out:
+            out.append(c)
+    return out
+
+
 def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], items: list[Mention],
            ctx: Context, passive: bool) -> Frame:
-    """Decide supplier and recipient for a cue inside clause [lo, hi)."""
+    """Decide suppliers and recipients for a cue inside clause [lo, hi)."""
     f = Frame()
-    left = [p for p in parties if lo <= p.start and p.end <= cue.start]
-    right = [p for p in parties if cue.end <= p.start and p.end <= hi]
+    usable = [p for p in parties if p.kind in ("party", "pronoun")]
+    left = [p for p in usable if lo <= p.start and p.end <= cue.start]
+    right = [p for p in usable if cue.end <= p.start and p.end <= hi]
     kind = cue.kind
     receiving = kind == "receive" or (kind == "nominal" and re.match(r"(?i)(?:purchase|acquisition|import)", cue.text))
 
-    def code(p: Mention) -> str | None:
-        return _party_code(p, parties, ctx)
-
-    # explicit prepositions on both sides
-    for p in right + left:
-        c = code(p)
-        if c is None or p.kind == "demonym":
-            continue
-        if p.prep in ("from",) and f.supplier is None:
-            f.supplier = c
-            f.notes.append(f"supplier:from:{p.text}")
-        elif p.prep == "by" and (passive or kind == "nominal") and f.supplier is None and p.start > cue.start:
-            f.supplier = c
-            f.notes.append(f"supplier:by:{p.text}")
-        elif p.prep in ("to", "for", "into") and f.recipient is None and not receiving and (p.start > cue.start or kind in ("nominal", "arrive", "include")):
-            if re.search(r"\b(?:use|used|war|fight|fighting)\s+(?:in|against)\s+$", text[max(0, p.start - 25):p.start]):
-                continue
-            f.recipient = c
-            f.notes.append(f"recipient:{p.prep}:{p.text}")
-        elif p.prep == "in" and kind == "arrive" and f.recipient is None and p.start > cue.start:
-            f.recipient = c
-            f.notes.append(f"recipient:in:{p.text}")
     # indirect object right after the verb: "sent Russia shells", "supplying Moscow with drones"
     if right and kind in ("give", "commit") and not passive:
         p = right[0]
-        gap = text[cue.end:p.start]
-        if p.kind != "demonym" and p.prep is None and re.fullmatch(r"\s*(?:the\s+)?", gap) and f.recipient is None:
-            c = code(p)
-            if c:
-                f.recipient = c
-                f.notes.append(f"recipient:indirect-object:{p.text}")
-    if right and receiving and f.supplier is None:
-        p = right[0]
-        if p.possessive and p.kind == "party" and re.fullmatch(r"\s*(?:the\s+)?", text[cue.end:p.start]):
-            f.supplier = code(p)
-            f.notes.append(f"supplier:possessive-object:{p.text}")
-    # subject: the closest bare party left of the cue
+        if p.prep is None and re.fullmatch(r"\s*(?:the\s+)?", text[cue.end:p.start]) and not p.possessive:
+            group = _coordinated(p, usable, text)
+            f.recipients = _codes(group, parties, ctx)
+            f.notes.append(f"recipient:indirect-object:{p.text}")
+    if right and receiving and right[0].possessive and re.fullmatch(r"\s*(?:the\s+)?", text[cue.end:right[0].start]):
+        f.suppliers = _codes([right[0]], parties, ctx)
+        f.notes.append(f"supplier:possessive-object:{right[0].text}")
+    # explicit prepositions
+    for p in right + left:
+        if p.prep == "from" and not f.suppliers:
+            f.suppliers = _codes(_coordinated(p, usable, text), parties, ctx)
+            f.notes.append(f"supplier:from:{p.text}")
+        elif p.prep == "by" and (passive or kind in ("nominal", "arrive", "include")) and not f.suppliers and p.start > cue.start - 60:
+            f.suppliers = _codes(_coordinated(p, usable, text), parties, ctx)
+            f.notes.append(f"supplier:by:{p.text}")
+        elif p.prep in ("to", "for", "into") and not f.recipients and (not receiving or (p.prep == "for" and kind == "nominal")) and \
+                (p.start > cue.start or kind in ("nominal", "arrive", "include")):
+            if re.search(r"\b(?:use|used|war|fight|fighting|threat|according|due|close|next)\s+(?:\w+\s+)?(?:in|against|to|for)\s+(?:the\s+)?$",
+                         text[max(0, p.start - 30):p.start]):
+                continue
+            f.recipients = _codes(_coordinated(p, usable, text), parties, ctx)
+            f.notes.append(f"recipient:{p.prep}:{p.text}")
+        elif p.prep == "in" and kind == "arrive" and not f.recipients and p.start > cue.start:
+            f.recipients = _codes([p], parties, ctx)
+            f.notes.append(f"recipient:in:{p.text}")
+    # subject: the closest bare party left of the cue (or the subject of an earlier coordinated verb)
     subject = None
     for p in reversed(left):
-        if p.kind == "demonym":
-            continue
         if p.prep == "with" and re.fullmatch(r"\s+(?:\w+ly\s+)?(?:\w+ing\s+(?:to\s+(?:have\s+)?)?)?", text[p.end:cue.start]):
             subject = p  # absolute clause: "with Pyongyang appearing to receive ..."
             break
-        if p.prep is not None:
+        if p.prep is not None and p.prep != "and":
             continue
         subject = p
         break
+    if subject is None and kind in ("give", "commit", "receive") and not passive and lo > 0:
+        earlier = [p for p in usable if p.end <= lo and p.prep is None]
+        if earlier and re.match(r"\s*(?:,\s*)?(?:but|and|while)?\s*(?:also\s+|then\s+|later\s+|has\s+|have\s+|had\s+)*\w+",
+                                text[lo:cue.start]) and not any(lo <= p.start < cue.start for p in usable):
+            subject = earlier[0]
+            f.notes.append("subject:earlier-clause")
     if subject is not None:
-        c = code(subject)
-        if c is not None:
-            owner_of_item = subject.possessive and any(0 <= it.start - subject.end <= 3 for it in items)
+        group = _coordinated(subject, usable, text) if subject.kind == "party" else [subject]
+        avoid = f.recipients[0] if f.recipients else None
+        codes = _codes(group, parties, ctx, avoid if subject.kind == "pronoun" else None)
+        owner_of_item = subject.possessive and any(0 <= it.start - subject.end <= 3 for it in items)
+        if codes:
             if kind == "nominal" and subject.possessive:
-                if receiving and f.recipient is None:
-                    f.recipient = c
+                if receiving and not f.recipients:
+                    f.recipients = codes
                     f.notes.append(f"recipient:possessive:{subject.text}")
-                elif not receiving and f.supplier is None:
-                    f.supplier = c
+                elif not receiving and not f.suppliers:
+                    f.suppliers = codes
                     f.notes.append(f"supplier:possessive:{subject.text}")
             elif receiving and not passive:
-                if f.recipient is None:
-                    f.recipient = c
+                if not f.recipients:
+                    f.recipients = codes
                     f.notes.append(f"recipient:subject:{subject.text}")
             elif passive and not receiving:
-                if owner_of_item and f.supplier is None:
-                    f.supplier = c
+                near = re.fullmatch(r"\s*(?:\w+ly\s+|has\s+|have\s+|had\s+|is\s+|are\s+|was\s+|were\s+|been\s+|being\s+|be\s+|will\s+|also\s+|now\s+|already\s+)*",
+                                    text[subject.end:cue.start])
+                if owner_of_item and not f.suppliers:
+                    f.suppliers = codes
                     f.notes.append(f"supplier:possessive:{subject.text}")
-                elif f.recipient is None and re.match(r"(?i)(?:given|promised|offered|sent|supplied|provided|handed|pledged|lent|loaned|sold|equipped|armed)", cue.text):
-                    f.recipient = c
+                elif not f.recipients and near and re.match(r"(?i)(?:given|promised|offered|sent|supplied|provided|handed|pledged|lent|loaned|sold|equipped|armed|gifted|delivered)", cue.text):
+                    f.recipients = codes
                     f.notes.append(f"recipient:passive-subject:{subject.text}")
-            elif kind == "arrive":
+            elif kind in ("arrive", "include"):
                 pass
-            elif kind == "include":
-                pass
-            elif f.supplier is None:
-                f.supplier = c
+            elif not f.suppliers:
+                f.suppliers = codes
                 f.notes.append(f"supplier:subject:{subject.text}")
     return f
 
 
-def _pick_item(text: str, items: list[Mention], cue: Mention, lo: int, hi: int, prefer_left: bool) -> Mention | None:
-    """Choose the item the cue moves: first specific item on the preferred side, else generic."""
-    exchange = _EXCHANGE_RE.search(text, cue.end, hi)
+def _pick_item(text: str, items: list[Mention], cue: Mention, lo: int, hi: int, sides_order: str) -> Mention | None:
+    """Choose the item the cue moves: the first specific item on the preferred side, else a generic one."""
+    exchange = _EXCHANGE_FOR_RE.search(text, cue.end, hi)
     right_end = exchange.start() if exchange else hi
+    excluded = [(m.start(), m.end()) for m in _EXCHANGE_FOR_RE.finditer(text, lo, cue.start)]
     right = [it for it in items if cue.end <= it.start < right_end]
-    left = [it for it in items if lo <= it.start and it.end <= cue.start]
+    left = [it for it in items if lo <= it.start and it.end <= cue.start
+            and not any(s <= it.start < e for s, e in excluded)]
     left = list(reversed(left))
-    sides = (left, right) if prefer_left else (right, left)
+    sides = {"right": (right,), "left": (left,), "right-left": (right, left), "left-right": (left, right)}[sides_order]
     for side in sides:
-        for it in side:
-            if it.priority > 0 and not it.prep:
+        if not side:
+            continue
+        first = side[0]
+        if first.priority > 0:
+            return first
+        for it in side[1:]:
+            between = text[min(first.end, it.start):max(first.end, it.start)]
+            if it.priority > 0 and len(between) <= 70 and not re.search(
+                    r"\b(?:saying|which|that|who|while|as|to (?:the )?[A-Z]|after|before|because)\b", between):
                 return it
-    for side in sides:
-        for it in side:
-            if it.priority > 0:
-                return it
-    for side in sides:
-        for it in side:
-            return it
+        return first
     return None
 
 
 def _status(window: str, cue: Mention, rules: Rules) -> tuple[str, str]:
     """Delivered or committed, with the cue that decided."""
+    if cue.kind == "arrive":
+        return "delivered", f"status:arrived:{cue.text}"
     if cue.kind == "commit":
         return "committed", f"status:commit-verb:{cue.text}"
     m = rules.blockers["commit_modifiers"].search(window)
@@ -659,18 +735,20 @@ def _status(window: str, cue: Mention, rules: Rules) -> tuple[str, str]:
     return "delivered", "status:default-delivered" if cue.kind != "include" else "status:package-contents"
 
 
-def _stance(sentence: str, lo: int, hi: int, window: str, cue: Mention, rules: Rules) -> tuple[str, str]:
+def _stance(sentence: str, lo: int, hi: int, window: str, cue: Mention, rules: Rules, negated: bool) -> tuple[str, str]:
     """Affirmed, hedged or denied, with the cue that decided."""
     before = sentence[:cue.start]
+    if negated:
+        return "denied", "stance:denied:negation-reported"
     for m in rules.blockers["deny"].finditer(window):
         word = m.group(0).lower()
+        if word in ("not", "n't", "never", "no longer", "no evidence"):
+            continue
         if re.search(r"\bdespite\s+(?:\w+['’]s\s+)?(?:\w+\s+)?$", window[:m.start()]):
             continue
-        if word in ("not", "n't", "never", "no longer") and len(window[m.end():].split()) > 4:
-            continue
         return "denied", f"stance:denied:{m.group(0)}"
-    deny_verb = re.search(r"\b(?:den(?:y|ies|ied|ying)|rejected (?:\w+ ){0,3}(?:claims?|allegations?|accusations?|reports?)|"
-                          r"dismissed (?:\w+ ){0,3}(?:claims?|allegations?|reports?)|refuted)\b", before, re.IGNORECASE)
+    deny_verb = re.search(r"\b(?:den(?:y|ies|ied|ying)|rejected (?:[\w'\"‘’“”]+ ){0,3}(?:claims?|allegations?|accusations?|reports?)|"
+                          r"dismissed (?:[\w'\"‘’“”]+ ){0,3}(?:claims?|allegations?|reports?)|refuted|no evidence)\b", before, re.IGNORECASE)
     if deny_verb and not re.search(r"\bdespite\s+(?:\w+\s+){0,2}$", before[:deny_verb.start()]):
         return "denied", f"stance:denied:{deny_verb.group(0)}"
     m = rules.blockers["hedge"].search(sentence, lo, hi)
@@ -679,10 +757,9 @@ def _stance(sentence: str, lo: int, hi: int, window: str, cue: Mention, rules: R
     return "affirmed", "stance:affirmed"
 
 
-def _blocked(sentence: str, window: str, clause_before: str, cue: Mention, rules: Rules) -> str | None:
+def _blocked(window: str, clause_before: str, after: str, rules: Rules) -> str | None:
     """Reason to stay silent about this cue (request, refusal, conditional, speculation), else None."""
-    if re.search(r"\bif (?:confirmed|true|verified|accurate)\b", window, re.IGNORECASE):
-        window = re.sub(r"\bif (?:confirmed|true|verified|accurate)\b", "", window, flags=re.IGNORECASE)
+    window = re.sub(r"\bif (?:confirmed|true|verified|accurate)\b", "", window, flags=re.IGNORECASE)
     for kind in ("request", "refusal", "conditional"):
         m = rules.blockers[kind].search(window)
         if m:
@@ -693,7 +770,19 @@ def _blocked(sentence: str, window: str, clause_before: str, cue: Mention, rules
     m = re.search(r"(?<![\w-])(?:if|unless|whether)(?![\w])", clause_before, re.IGNORECASE)
     if m:
         return f"conditional:{m.group(0)}"
+    m = rules.blockers["after_condition"].search(after)
+    if m:
+        return f"conditional-after:{m.group(0)}"
     return None
+
+
+def _negation(text: str, lo: int, cue: Mention, after: str) -> str | None:
+    """'not'/'never' governing the cue, or a 'no' object ('received no shells')."""
+    m = re.search(r"(?i)\b(not|n't|never|no longer)\s+(?:\w+\s+){0,2}$", text[max(lo, cue.start - 40):cue.start])
+    if m:
+        return m.group(1)
+    m = re.match(r"(?i)\s+(?:no|none)\b", after)
+    return m.group(0).strip() if m else None
 
 
 def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
@@ -704,6 +793,8 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         ctx: the previous sentence, for pronouns and ellipsis.
         rules: compiled lexicons.
     """
+    if sentence.rstrip(" \"'”’)").endswith("?"):
+        return []  # questions do not assert a transfer
     text = _mask_dateline(sentence)
     cues = find_cues(text, rules)
     if not cues:
@@ -716,112 +807,153 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     cues = [c for c in cues if not any(s <= c.start < e for s, e in quoted)]
     if not items or not cues:
         return []
-    military = bool(rules.military_re.search(text)) or any(it.priority > 0 and not it.prep for it in items)
-    cue_positions = [c.start for c in cues if c.kind in ("give", "commit", "receive")]
-    candidates: list[tuple[Claim, int]] = []
+    role_parties = [p for p in parties if not any(s <= p.start < e for s, e in quoted)]
+    military = bool(rules.military_re.search(text)) or any(it.priority > 0 and not it.weak for it in items)
+    verb_positions = [c.start for c in cues if c.kind in ("give", "commit", "receive", "arrive")]
+    verb_positions += [m.start() for m in rules.blockers["use"].finditer(text)]
+    verb_positions += [m.start() for m in rules.blockers["speech"].finditer(text)]
+    claims: list[Claim] = []
     for cue in cues:
-        claim = _claim_for_cue(text, sentence, cue, cues, parties, items, ctx, rules, military, cue_positions, candidates)
-        if claim is not None:
-            candidates.append((claim, cue.start))
-    return _merge_claims([c for c, _ in candidates])
+        claims += _claims_for_cue(text, sentence, cue, role_parties, items, ctx, rules, military, verb_positions, claims)
+    return _merge_claims(claims)
 
 
-def _claim_for_cue(text, sentence, cue, cues, parties, items, ctx, rules, military, cue_positions, earlier):
-    """Build the claim one cue supports, or None when it does not support one."""
-    lo, hi = _clause_bounds(text, cue.start, parties, cue_positions)
+def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, verb_positions, earlier) -> list[Claim]:
+    """Build the claims one cue supports (none, one, or one per coordinated party)."""
+    lo, hi = _clause_bounds(text, cue.start, parties, verb_positions)
     if cue.kind in ("give", "commit") and _is_reduced_relative(text, cue, items, parties):
-        return None
+        return []
     passive = _is_passive(text, cue)
     window = _comma_window(text, lo, cue.start)
-    clause_before = text[lo:cue.start]
     after = text[cue.end:hi]
-    if cue.kind == "nominal":
-        if not _nominal_supports(text, cue, lo, hi, rules, items):
-            return None
-    if cue.kind == "include":
-        if not re.search(r"\b(?:package|packages|aid|assistance|tranche|shipment|shipments|delivery|deliveries|consignment|"
-                         r"cargo|donation|transfer|transfers|deal|contract|sale|support|weapons|supplies|list|drawdown)\b",
-                         text[max(lo, cue.start - 80):cue.start], re.IGNORECASE):
-            return None
-    if cue.kind == "commit" and re.match(r"(?i)announc|unveil|approv|authori|sign", cue.text):
-        if not re.search(r"\b(?:package|packages|aid|assistance|tranche|sale|sales|transfer|transfers|deal|contract|"
-                         r"delivery|deliveries|donation|shipment|shipments|support|weapons|arms|that|it|they|plans?|"
-                         r"export|exports|purchase|provision|supply|supplies|funding|drawdown)\b", after[:120], re.IGNORECASE):
-            return None
-    if cue.kind == "arrive":
-        subject_items = [it for it in items if lo <= it.start and it.end <= cue.start]
-        if not subject_items:
-            return None
-    reason = _blocked(sentence, window, clause_before, cue, rules)
-    if reason:
-        return None
-    if cue.kind in ("give", "receive") and re.search(r"(?i)\b(?:not|n't|never)\s+(?:\w+\s+)?$", text[lo:cue.start]) and \
-            re.search(r"(?i)\b(?:yet|so far)\b", text[cue.end:hi]):
-        return None  # "has not yet sent": neither transfer nor denial
-    prefer_left = passive or cue.kind in ("arrive", "nominal")
-    item = _pick_item(text, items, cue, lo, hi, prefer_left)
+    if cue.kind == "nominal" and not _nominal_supports(text, cue, lo, hi, rules, items, parties):
+        return []
+    if cue.kind == "include" and not re.search(
+            r"\b(?:package|packages|aid|assistance|tranche|shipments?|deliver(?:y|ies)|consignment|cargo|donation|"
+            r"transfers?|deal|contract|sale|support|supplies|drawdown)\b", text[max(lo, cue.start - 80):cue.start], re.IGNORECASE):
+        return []
+    if cue.kind == "commit" and re.match(r"(?i)announc|unveil|approv|authori|sign", cue.text) and not re.search(
+            r"\b(?:package|packages|aid|assistance|tranche|sale|sales|transfer|transfers|deal|contract|delivery|deliveries|"
+            r"donation|shipment|shipments|support|weapons|arms|that|it|they|plans?|exports?|purchase|provision|supply|"
+            r"supplies|funding|drawdown|would|will|to)\b", after[:120], re.IGNORECASE):
+        return []
+    if cue.kind == "arrive" and not [it for it in items if lo <= it.start and it.end <= cue.start]:
+        return []
+    if cue.kind == "receive" and rules.blockers["receive_nontransfer"].match(after.lstrip()):
+        return []
+    if rules.blockers["domestic"].search(text[lo:hi]):
+        return []
+    if _blocked(window, text[lo:cue.start], after, rules):
+        return []
+    negation = _negation(text, lo, cue, after)
+    reported = bool(rules.blockers["speech"].search(text) or re.search(r"(?i)\baccording to\b", text))
+    if negation and (not reported or re.search(r"(?i)\b(?:yet|so far)\b", text[cue.end:hi]) or negation.lower() in ("no", "none")):
+        return []  # "has not sent", "received no shells": a refusal or a gap, not a claim
+    sides = "left-right" if (passive or cue.kind in ("arrive", "nominal", "include")) else "right"
+    if cue.kind in ("give", "commit") and not passive and not re.search(r"\w", after):
+        sides = "left"  # "the shells it had promised"
+    item = _pick_item(text, items, cue, lo, hi, sides)
     if item is None:
-        return None
-    if item.prep == "weak" and not military:
-        return None
+        return []
+    if item.weak and not military:
+        return []
     frame = _frame(text, cue, lo, hi, parties, items, ctx, passive)
     notes = [f"cue:{cue.kind}:{cue.text}" + (":passive" if passive else "")] + frame.notes
-    supplier, recipient = frame.supplier, frame.recipient
-    if supplier is None and item.origin and item.origin != recipient:
-        supplier = item.origin
+    suppliers, recipients = list(frame.suppliers), list(frame.recipients)
+    if not suppliers and item.origin and item.origin not in recipients:
+        suppliers = [item.origin]
         notes.append(f"supplier:origin:{item.text}")
-    if supplier is None and _EXCHANGE_RE.search(text[lo:hi]) and earlier:
-        prior = earlier[-1][0]
-        if prior.recipient and prior.recipient != recipient:
-            supplier = prior.recipient
+    if not suppliers and _EXCHANGE_RE.search(text[lo:hi]) and earlier:
+        prior = earlier[-1]
+        if prior.recipient and prior.recipient not in recipients:
+            suppliers = [prior.recipient]
             notes.append("supplier:in-return:previous-claim")
-    if supplier is None and recipient is None:
-        if cue.kind in ("give", "receive", "nominal", "include", "arrive") and (passive or cue.kind in ("include", "nominal", "arrive")) and ctx.claims:
+    if item.code == "personnel" and not recipients:
+        for p in parties:
+            if p.kind == "party" and cue.end <= p.start < hi and _PERSONNEL_RECIPIENT_RE.search(text[max(0, p.start - 30):p.start]):
+                recipients = [p.code]
+                notes.append(f"recipient:personnel-purpose:{p.text}")
+                break
+    if ctx.claims and (suppliers or recipients) and not (suppliers and recipients):
+        prior = ctx.claims[-1]
+        if suppliers and prior.supplier in suppliers and prior.recipient and cue.kind in ("give", "commit", "include"):
+            recipients = [prior.recipient]
+            notes.append("recipient:previous-sentence-claim")
+    if not suppliers and not recipients:
+        if (passive or cue.kind in ("include", "nominal", "arrive")) and ctx.claims:
             prior = ctx.claims[-1]
-            supplier, recipient = prior.supplier, prior.recipient
+            suppliers = [prior.supplier] if prior.supplier else []
+            recipients = [prior.recipient] if prior.recipient else []
             notes.append("parties:previous-sentence-claim")
-        else:
-            return None
-    if supplier is not None and supplier == recipient:
-        return None
-    if item.code == "personnel":
-        if not _personnel_ok(supplier, recipient, text, lo, hi, cue, rules):
-            return None
-    elif cue.kind in ("give",) and recipient is None and re.match(r"(?i)(?:deploy|redeploy|dispatch|rush|move)", cue.text):
-        return None
-    if cue.kind == "give" and recipient is None and not passive and _OWN_DESTINATION_RE.match(text[cue.end:hi]):
-        return None
-    if cue.kind == "give" and recipient is None and re.match(r"(?i)(?:deploy|redeploy)", cue.text):
-        return None
+        if not suppliers and not recipients:
+            return []
+    if cue.kind == "give" and not recipients and not passive and _OWN_DESTINATION_RE.match(after):
+        return []  # moving one's own forces somewhere
+    if cue.kind == "give" and not recipients and re.match(r"(?i)(?:deploy|redeploy|dispatch|rush)", cue.text):
+        return []
     notes.append(f"item:{item.text}->{item.code}")
-    status, status_cue = _status(window + " " + after[:40], cue, rules)
-    stance, stance_cue = _stance(text, lo, hi, window, cue, rules)
+    status, status_cue = _status(window, cue, rules)
+    stance, stance_cue = _stance(text, lo, hi, window, cue, rules, bool(negation))
     claimant, claimant_cue = _find_claimant(text, cue.start, rules, ctx)
     if claimant_cue:
         notes.append(f"claimant:{claimant_cue}")
-    blocked_spans = [(it.start, it.end) for it in items if it.priority == 2]
-    quantity = find_quantity(text[lo:hi], item.start - lo if item.start >= lo else -1, item.end - lo, [(s - lo, e - lo) for s, e in blocked_spans])
+    blocked_spans = [(it.start - lo, it.end - lo) for it in items if it.priority == 2]
+    quantity = find_quantity(text[lo:hi], item.start - lo if item.start >= lo else -1, item.end - lo, blocked_spans)
     if quantity:
         notes.append(f"quantity:{quantity.pop('text')}")
     notes += [status_cue, stance_cue]
-    return Claim(supplier, recipient, item.code, item.text, quantity, status, stance, claimant,
-                 sentence, 0, 0, notes)
+    out = []
+    for sup in suppliers or [None]:
+        for rec in recipients or [None]:
+            if sup is not None and sup == rec:
+                continue
+            if item.code == "personnel" and not _personnel_ok(sup, rec, text, lo, hi, cue, rules):
+                continue
+            out.append(Claim(sup, rec, item.code, item.text, dict(quantity) if quantity else None, status, stance,
+                             claimant, sentence, 0, 0, list(notes)))
+    out += _exchange_claims(text, cue, lo, hi, items, out, claimant, sentence, notes)
+    return out
 
 
-def _nominal_supports(text: str, cue: Mention, lo: int, hi: int, rules: Rules, items: list[Mention]) -> bool:
+def _exchange_claims(text, cue, lo, hi, items, made, claimant, sentence, notes) -> list[Claim]:
+    """'X supplied drones to Y in exchange for jets': the reverse transfer (status unclear)."""
+    if not made:
+        return []
+    m = _EXCHANGE_FOR_RE.search(text, cue.end, hi)
+    if not m:
+        return []
+    inside = [it for it in items if m.start() <= it.start < m.end() and it.priority > 0]
+    first = made[0]
+    if not inside or not (first.supplier and first.recipient):
+        return []
+    it = inside[0]
+    return [Claim(first.recipient, first.supplier, it.code, it.text, None, "unclear", first.stance, claimant,
+                  sentence, 0, 0, [f"cue:exchange:{m.group(0)[:24]}", f"item:{it.text}->{it.code}"])]
+
+
+def _nominal_supports(text: str, cue: Mention, lo: int, hi: int, rules: Rules, items: list[Mention],
+                      parties: list[Mention]) -> bool:
     """A transfer noun counts only as the subject or object of a transfer predicate."""
     after = text[cue.end:hi]
     before = text[max(lo, cue.start - 80):cue.start]
     if re.search(r"(?i)\b(?:rel(?:y|ies|ied|iance|iant)|dependen(?:ce|t)|depend(?:s|ed)?|shortages?|lack|delays?|"
                  r"thanks to|with the help of|without|end(?:ing)? of|cut(?:s|ting)?|fate|future|debate|question|"
-                 r"dwindling|slowdown|uncertainty|cuts? to|waiting|need|needs|requests?|pleas?|calls? for)\b[^.]{0,40}$", before):
+                 r"dwindling|slowdown|uncertainty|cuts? to|waiting|need|needs|requests?|pleas?|calls? for|"
+                 r"controls? (?:on|over)|restrictions? on|ban on|halt|pause|freeze|suspension|opposition|oppose|"
+                 r"critici[sz]\w*|scale of|size of|cost of|depleted by|after|because of|due to)\b[^.]{0,40}$", before):
         return False
-    pred = rules.blockers["nominal_predicates"].search(after[:120]) or rules.blockers["nominal_predicates"].search(before[-60:])
-    if not pred:
-        return False
-    if re.match(r"(?i)\s*(?:of|from|to|for|between)\b", after) or re.search(r"(?i)(?:['’]s|\bmilitary|\barms|\bweapons?|\bammunition|\bdrone|\bmissile|\bsecurity|\bdefen[cs]e|\bnew|\blatest|\bfirst)\s+(?:\w+\s+)?$", before):
+    after_pred = rules.blockers["nominal_predicates"].search(after[:100])
+    before_gov = rules.blockers["nominal_governors"].search(before[-50:])
+    directed = bool(re.match(r"(?i)\s*(?:of|from|to|for|between)\b", after)) or bool(
+        re.search(r"(?i)(?:['’]s|\bmilitary|\barms|\bweapons?|\bammunition|\bdrone|\bmissile|\bsecurity|\bdefen[cs]e|"
+                  r"\bnew|\blatest|\bfirst|\bshell|\bartillery)\s+(?:\w+\s+)?$", before))
+    if (after_pred or before_gov) and directed:
         return True
-    return False
+    # "Turkey's sales of Bayraktar drones to Ukraine": owner and destination both named
+    owner = any(p.possessive and p.kind == "party" and 0 <= cue.start - p.end <= 30 for p in parties)
+    dest = re.search(r"(?i)\bto\s+(?:the\s+)?[A-Z]", after[:80])
+    specific = any(it.priority > 0 and cue.end <= it.start < cue.end + 60 for it in items)
+    return owner and bool(dest) and specific
 
 
 def _personnel_ok(supplier, recipient, text, lo, hi, cue, rules) -> bool:
@@ -857,7 +989,9 @@ def _merge_claims(claims: list[Claim]) -> list[Claim]:
         twin.recipient = twin.recipient or c.recipient
         twin.quantity = twin.quantity or c.quantity
         twin.claimant = twin.claimant or c.claimant
-        if c.status == "committed" and twin.status != "committed" and any(x.startswith("cue:commit") for x in c.cues):
+        if any(x.startswith("cue:arrive") for x in c.cues + twin.cues):
+            twin.status = "delivered"
+        elif c.status == "committed" and twin.status != "committed" and any(x.startswith("cue:commit") for x in c.cues):
             twin.status = "committed"
         if c.stance != "affirmed" and twin.stance == "affirmed":
             twin.stance = c.stance

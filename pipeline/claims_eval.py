@@ -125,7 +125,8 @@ def score_dev(records: list[dict]) -> DevScore:
                 if not ok:
                     s.errors.append((rec["id"], f, e.get(f), getattr(c, f)))
         if matched != len(want) or len(got) != matched:
-            s.errors.append((rec["id"], "claims", [core(w) for w in want], [(c.supplier, c.recipient, c.category) for c in got]))
+            s.errors.append((rec["id"], "claims", [core(w) for w in want], [(c.supplier, c.recipient, c.category) for c in got],
+                             rec["text"][:110]))
     return s
 
 
