@@ -24,7 +24,7 @@ class CrawlError(RuntimeError):
     """The crawl subprocess failed, timed out or wrote no summary; the message ends with its log tail."""
 
 
-def spider_and_base_url(settings: Settings, source: str, spider: str | None,
+def resolve_spider(settings: Settings, source: str, spider: str | None,
                         base_url: str | None) -> tuple[str, str]:
     """Return the spider name and base URL for a source (built-in defaults for The Moscow Times).
 
@@ -41,7 +41,7 @@ def spider_and_base_url(settings: Settings, source: str, spider: str | None,
     return spider or source, base_url
 
 
-def scrapy_overrides(settings: Settings, overrides: dict[str, object] | None = None) -> dict[str, str]:
+def build_scrapy_overrides(settings: Settings, overrides: dict[str, object] | None = None) -> dict[str, str]:
     """Return the Scrapy settings a run passes with -s: limits, private hosts, TW_SCRAPY_* and overrides.
 
     Args:
@@ -66,7 +66,7 @@ def _setting_text(value: object) -> str:
     return str(value)
 
 
-def safe_name(text: str) -> str:
+def make_safe_name(text: str) -> str:
     """Turn a run key into a file-name fragment."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:120]
 
@@ -92,8 +92,8 @@ def run_crawl(settings: Settings, run_key: str, source: str = "moscow_times", *,
     Raises:
         CrawlError: scrapy exited with an error, timed out, or wrote no summary.
     """
-    spider, base_url = spider_and_base_url(settings, source, spider, base_url)
-    name = f"{safe_name(run_key)}-{source}"
+    spider, base_url = resolve_spider(settings, source, spider, base_url)
+    name = f"{make_safe_name(run_key)}-{source}"
     summary_path = Path(settings.state_dir) / "crawl" / f"{name}.json"
     log_path = Path(settings.state_dir) / "logs" / f"crawl-{name}.log"
     summary_path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +101,7 @@ def run_crawl(settings: Settings, run_key: str, source: str = "moscow_times", *,
     summary_path.unlink(missing_ok=True)
     command = [sys.executable, "-m", "scrapy", "crawl", spider,
                "-a", f"base_url={base_url}", "-a", f"run_key={run_key}", "-a", f"summary_path={summary_path}"]
-    for key, value in scrapy_overrides(settings, overrides).items():
+    for key, value in build_scrapy_overrides(settings, overrides).items():
         command += ["-s", f"{key}={value}"]
     # The database URL may hold a password: pass it in the environment, not on the command line.
     env = {**os.environ, "TW_DATABASE_URL": settings.database_url, "SCRAPY_SETTINGS_MODULE": "spiders.settings"}

@@ -85,7 +85,7 @@ def parse_date(text: str | None) -> datetime | None:
     return moment.astimezone(timezone.utc)
 
 
-def newest(*dates: datetime | None) -> datetime | None:
+def pick_newest(*dates: datetime | None) -> datetime | None:
     """Return the latest of the given dates, ignoring missing ones."""
     present = [d for d in dates if d is not None]
     return max(present) if present else None
@@ -105,7 +105,7 @@ def read_rss(body: bytes) -> list[Entry]:
             if link:
                 entries.append(Entry(link, parse_date(item.findtext("pubDate"))))
     if not entries:
-        entries = [Entry(url) for url in regex_locs(body, "link")]
+        entries = [Entry(url) for url in scan_tag_texts(body, "link")]
     return entries
 
 
@@ -129,14 +129,14 @@ def read_sitemap(body: bytes) -> tuple[str, list[Entry]]:
                 continue
             lastmod = parse_date(node.findtext(SITEMAP_NS + "lastmod") or node.findtext("lastmod"))
             published = parse_date(node.findtext(f"{NEWS_NS}news/{NEWS_NS}publication_date"))
-            entries.append(Entry(loc, newest(lastmod, published)))
-    scanned = regex_locs(body, "loc")
+            entries.append(Entry(loc, pick_newest(lastmod, published)))
+    scanned = scan_tag_texts(body, "loc")
     if len(scanned) > len(entries):
         entries = [Entry(url) for url in scanned]
     return kind, entries
 
 
-def regex_locs(body: bytes, tag: str) -> list[str]:
+def scan_tag_texts(body: bytes, tag: str) -> list[str]:
     """Fallback scan: the text of every <tag>...</tag>, entity-decoded only for &amp;."""
     found = re.findall(rb"<" + tag.encode() + rb">\s*([^<\s]+)\s*</" + tag.encode() + rb">", body)
     return [value.decode("utf-8", "replace").replace("&amp;", "&") for value in found]
@@ -152,7 +152,7 @@ def read_robots_sitemaps(text: str) -> list[str]:
             if line.lower().startswith("sitemap:") and line.split(":", 1)[1].strip()]
 
 
-def article_url(url: str, pattern: str) -> str | None:
+def canonical_article_url(url: str, pattern: str) -> str | None:
     """Return the canonical article URL (no /pdf, AMP prefix, query or fragment), or None if not an article.
 
     Args:
@@ -163,7 +163,7 @@ def article_url(url: str, pattern: str) -> str | None:
     return match.group(1) + match.group(2) if match else None
 
 
-def month_of(url: str, pattern: str) -> tuple[int, int] | None:
+def read_month(url: str, pattern: str) -> tuple[int, int] | None:
     """Return (year, month) of a monthly sitemap URL, or None.
 
     Args:
@@ -174,7 +174,7 @@ def month_of(url: str, pattern: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def recent_months(urls: list[str], pattern: str, count: int) -> list[str]:
+def pick_recent_months(urls: list[str], pattern: str, count: int) -> list[str]:
     """Pick the monthly sitemaps of the `count` newest months (the index order is not guaranteed).
 
     Args:
@@ -182,11 +182,11 @@ def recent_months(urls: list[str], pattern: str, count: int) -> list[str]:
         pattern: the site's "month_sitemap" regex.
         count: how many months to keep; 0 keeps none.
     """
-    dated = sorted(((month_of(u, pattern), u) for u in urls if month_of(u, pattern)), reverse=True)
+    dated = sorted(((read_month(u, pattern), u) for u in urls if read_month(u, pattern)), reverse=True)
     return [url for _, url in dated[:count]]
 
 
-def listing_urls(base_url: str, path: str, pages: int, page_size: int) -> list[str]:
+def build_listing_urls(base_url: str, path: str, pages: int, page_size: int) -> list[str]:
     """Return the listing URLs to read: the first page and numeric offsets (/news/, /news/18, ...).
 
     Args:
@@ -199,19 +199,19 @@ def listing_urls(base_url: str, path: str, pages: int, page_size: int) -> list[s
     return [first] + [f"{first.rstrip('/')}/{page_size * n}" for n in range(1, pages)]
 
 
-def host_of(url: str) -> str:
+def read_host(url: str) -> str:
     """Return the lower-case host of a URL (without port)."""
     return (urlsplit(url).hostname or "").lower()
 
 
-def allowed_domains(base_url: str, extra_hosts: list[str]) -> list[str]:
+def list_allowed_domains(base_url: str, extra_hosts: list[str]) -> list[str]:
     """Domains the spider may visit: the base URL's site (www. dropped, so subdomains count) plus extras.
 
     Args:
         base_url: the site's base URL (live or mirror).
         extra_hosts: more hosts, e.g. the live site's static host for sitemaps.
     """
-    host = host_of(base_url)
+    host = read_host(base_url)
     site = host.removeprefix("www.")
     return list(dict.fromkeys([site, *extra_hosts]))
 
@@ -223,5 +223,5 @@ def is_allowed(url: str, domains: list[str]) -> bool:
         url: an absolute URL.
         domains: from allowed_domains.
     """
-    host = host_of(url)
+    host = read_host(url)
     return any(host == d or host.endswith("." + d) for d in domains)

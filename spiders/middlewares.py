@@ -5,11 +5,10 @@ from __future__ import annotations
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 
-def backoff_delay(attempt: int, base: float, cap: float, retry_after: str | None = None) -> float:
+def compute_backoff_delay(attempt: int, base: float, cap: float, retry_after: str | None = None) -> float:
     """Return how long to wait before retry number `attempt` (1-based): base * 2^(attempt-1), capped.
 
     A numeric Retry-After header (429/503) wins when it asks for longer, still within the cap.
@@ -52,7 +51,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def mark_delay(self, request: Request, retry_after: str | None) -> None:
         """Store the wait for the delay middleware in the retried request's meta."""
         attempt = request.meta.get("retry_times", 1)
-        request.meta["retry_delay"] = backoff_delay(attempt, self.backoff_base, self.backoff_max, retry_after)
+        request.meta["retry_delay"] = compute_backoff_delay(attempt, self.backoff_base, self.backoff_max, retry_after)
 
 
 class RetryDelayMiddleware:
@@ -62,5 +61,7 @@ class RetryDelayMiddleware:
         """Sleep asynchronously, then let the request go on."""
         delay = request.meta.pop("retry_delay", 0)
         if delay > 0:
+            from twisted.internet import reactor  # the running one; importing earlier would install a default
+
             await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
         return None

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.config import Settings
-from pipeline.crawl import CrawlError, run_crawl, scrapy_overrides
+from pipeline.crawl import CrawlError, run_crawl, build_scrapy_overrides
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
 from pipeline.dedupe import url_identity
 from pipeline.mirror import site, start_mirror
 from pipeline.models import CrawlRun, RawPage, Source
 from spiders import discovery
-from spiders.middlewares import backoff_delay
+from spiders.middlewares import compute_backoff_delay
 from spiders.spiders.moscow_times import is_private_host
 
 RULES = discovery.DISCOVERY["moscow_times"]
@@ -45,11 +45,11 @@ def test_article_url_drops_variants_and_rejects_non_articles():
     canonical = "https://www.themoscowtimes.com/2023/11/01/some-story-a82959"
     for variant in (canonical, canonical + "?utm_source=rss&utm_medium=feed", canonical + "/pdf",
                     "https://www.themoscowtimes.com/amp/2023/11/01/some-story-a82959", canonical + "/#top"):
-        assert discovery.article_url(variant, pattern) == canonical
+        assert discovery.canonical_article_url(variant, pattern) == canonical
     for other in ("https://www.themoscowtimes.com/live/1234", "https://www.themoscowtimes.com/news/18",
                   "https://www.themoscowtimes.com/preview/2023/11/01/draft-a1",
                   "https://www.themoscowtimes.com/tag/north-korea", "https://www.themoscowtimes.com/all/82959"):
-        assert discovery.article_url(other, pattern) is None
+        assert discovery.canonical_article_url(other, pattern) is None
 
 
 def test_news_sitemap_with_a_bare_ampersand_keeps_every_entry():
@@ -92,25 +92,25 @@ def test_rss_and_robots_reading():
 
 def test_recent_months_sorts_by_month_not_by_index_order():
     urls = [f"https://s.test/sitemap/{y}-{m}.xml" for y, m in [(2023, 9), (2024, 1), (2023, 12), (2023, 10)]]
-    assert discovery.recent_months(urls, RULES["month_sitemap"], 2) == [urls[1], urls[2]]
-    assert discovery.recent_months(urls, RULES["month_sitemap"], 0) == []
+    assert discovery.pick_recent_months(urls, RULES["month_sitemap"], 2) == [urls[1], urls[2]]
+    assert discovery.pick_recent_months(urls, RULES["month_sitemap"], 0) == []
 
 
 def test_allowed_domains_cover_the_site_and_its_static_host_only():
-    domains = discovery.allowed_domains("https://www.themoscowtimes.com", RULES["extra_hosts"])
+    domains = discovery.list_allowed_domains("https://www.themoscowtimes.com", RULES["extra_hosts"])
     assert discovery.is_allowed("https://static.themoscowtimes.com/sitemap/sitemap.xml", domains)
     assert discovery.is_allowed("https://www.themoscowtimes.com/2023/11/01/x-a1", domains)
     assert not discovery.is_allowed("https://evil.example/2023/11/01/x-a1", domains)
     assert not discovery.is_allowed("https://themoscowtimes.com.evil.example/x", domains)
-    assert discovery.listing_urls("https://m.test", "/news/", 3, 18) == [
+    assert discovery.build_listing_urls("https://m.test", "/news/", 3, 18) == [
         "https://m.test/news/", "https://m.test/news/18", "https://m.test/news/36"]
 
 
 def test_backoff_grows_and_is_capped():
-    assert [backoff_delay(n, 2.0, 60.0) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
-    assert backoff_delay(10, 2.0, 60.0) == 60.0
-    assert backoff_delay(1, 2.0, 60.0, retry_after="30") == 30.0
-    assert backoff_delay(1, 2.0, 60.0, retry_after="Wed, 21 Oct 2015 07:28:00 GMT") == 2.0
+    assert [compute_backoff_delay(n, 2.0, 60.0) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
+    assert compute_backoff_delay(10, 2.0, 60.0) == 60.0
+    assert compute_backoff_delay(1, 2.0, 60.0, retry_after="30") == 30.0
+    assert compute_backoff_delay(1, 2.0, 60.0, retry_after="Wed, 21 Oct 2015 07:28:00 GMT") == 2.0
 
 
 def test_private_hosts_are_recognised():
@@ -121,7 +121,7 @@ def test_private_hosts_are_recognised():
 def test_scrapy_overrides_take_settings_env_and_explicit_values(tmp_path):
     settings = Settings(database_url="sqlite://", state_dir=tmp_path, allow_private_hosts=True, crawl_max_pages=7,
                         extra={"TW_SCRAPY_DOWNLOAD_DELAY": "0", "TW_OTHER": "x"})
-    values = scrapy_overrides(settings, {"RETRY_TIMES": 1})
+    values = build_scrapy_overrides(settings, {"RETRY_TIMES": 1})
     assert values == {"TW_ALLOW_PRIVATE_HOSTS": "True", "TW_CRAWL_MAX_PAGES": "7", "DOWNLOAD_DELAY": "0",
                       "RETRY_TIMES": "1"}
 
@@ -139,7 +139,7 @@ def stored_pages(database_url: str) -> dict[str, RawPage]:
 
 
 def article_paths_requested(mirror) -> list[str]:
-    return [path for path in mirror.paths() if discovery.article_url(mirror.base_url + path, RULES["article_url"])]
+    return [path for path in mirror.paths() if discovery.canonical_article_url(mirror.base_url + path, RULES["article_url"])]
 
 
 @pytest.fixture(scope="module")

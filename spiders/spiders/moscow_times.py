@@ -59,7 +59,7 @@ def is_private_host(host: str) -> bool:
     return any(a.is_private or a.is_loopback or a.is_link_local or a.is_unspecified for a in addresses)
 
 
-def failure_reason(failure) -> str:
+def classify_failure(failure) -> str:
     """Name why a request failed, for the summary ("http_500", "timeout", "too_large", "robots", ...)."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
@@ -116,10 +116,10 @@ class MoscowTimesSpider(scrapy.Spider):
         """Read the base URL and limits from arguments and settings; refuse private hosts unless allowed."""
         self.base_url = (self.base_url_arg or settings.get("TW_MOSCOW_TIMES_BASE_URL")
                          or self.rules["base_url"]).rstrip("/")
-        host = discovery.host_of(self.base_url)
+        host = discovery.read_host(self.base_url)
         if is_private_host(host) and not settings.getbool("TW_ALLOW_PRIVATE_HOSTS"):
             raise ValueError(f"refusing to crawl private host {host!r}; set TW_ALLOW_PRIVATE_HOSTS for a mirror")
-        self.allowed_domains = discovery.allowed_domains(self.base_url, self.rules["extra_hosts"])
+        self.allowed_domains = discovery.list_allowed_domains(self.base_url, self.rules["extra_hosts"])
         self.max_pages = settings.getint("TW_CRAWL_MAX_PAGES", 0)
         self.sitemap_months = settings.getint("TW_SITEMAP_MONTHS", 2)
         self.listing_pages = settings.getint("TW_LISTING_PAGES", 1)
@@ -145,7 +145,7 @@ class MoscowTimesSpider(scrapy.Spider):
         for path in self.rules["feeds"]:
             yield self.discovery_request(urljoin(self.base_url + "/", path.lstrip("/")), self.parse_feed, "rss")
         for path in self.rules["listings"]:
-            for url in discovery.listing_urls(self.base_url, path, self.listing_pages,
+            for url in discovery.build_listing_urls(self.base_url, path, self.listing_pages,
                                               self.rules["listing_page_size"]):
                 yield self.discovery_request(url, self.parse_listing, "listing")
 
@@ -161,7 +161,7 @@ class MoscowTimesSpider(scrapy.Spider):
 
     def on_robots_error(self, failure):
         """Without robots.txt, fall back to the site's usual sitemap path."""
-        log.info("robots.txt unavailable (%s); using default sitemap paths", failure_reason(failure))
+        log.info("robots.txt unavailable (%s); using default sitemap paths", classify_failure(failure))
         yield from self.sitemap_requests([])
 
     def sitemap_requests(self, named: list[str]):
@@ -192,8 +192,8 @@ class MoscowTimesSpider(scrapy.Spider):
             return
         urls = [e.url for e in entries if discovery.is_allowed(e.url, self.allowed_domains)]
         pattern = self.rules["month_sitemap"]
-        monthly = [u for u in urls if discovery.month_of(u, pattern)]
-        chosen = discovery.recent_months(monthly, pattern, self.sitemap_months)
+        monthly = [u for u in urls if discovery.read_month(u, pattern)]
+        chosen = discovery.pick_recent_months(monthly, pattern, self.sitemap_months)
         chosen += [u for u in urls if u not in monthly]
         for url in chosen:
             yield self.discovery_request(url, self.parse_sitemap, origin, depth=depth + 1)
@@ -209,13 +209,13 @@ class MoscowTimesSpider(scrapy.Spider):
         """Read article links from a listing page (other links are navigation and are ignored)."""
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href)
-            if discovery.article_url(url, self.rules["article_url"]):
+            if discovery.canonical_article_url(url, self.rules["article_url"]):
                 self.entries_by_origin[origin] += 1
                 yield from self.consider_article(url, None)
 
     def on_discovery_error(self, failure):
         """Count a feed, sitemap or listing that could not be read; the rest of the run goes on."""
-        reason = failure_reason(failure)
+        reason = classify_failure(failure)
         self.record_error(failure.request.url, f"discovery_{reason}")
 
     # --- articles ------------------------------------------------------------------------------
@@ -228,7 +228,7 @@ class MoscowTimesSpider(scrapy.Spider):
         if not discovery.is_allowed(url, self.allowed_domains):
             self.skipped["offsite"] += 1
             return
-        canonical = discovery.article_url(url, self.rules["article_url"])
+        canonical = discovery.canonical_article_url(url, self.rules["article_url"])
         if canonical is None:
             self.skipped["not_article"] += 1
             return
@@ -255,7 +255,7 @@ class MoscowTimesSpider(scrapy.Spider):
         if content_type and "html" not in content_type.lower():
             self.skipped["not_html"] += 1
             return
-        final = discovery.article_url(response.url, self.rules["article_url"])
+        final = discovery.canonical_article_url(response.url, self.rules["article_url"])
         if final is None:
             self.skipped["not_article"] += 1  # redirected away from the article (e.g. to a section page)
             return
@@ -272,7 +272,7 @@ class MoscowTimesSpider(scrapy.Spider):
 
     def on_article_error(self, failure):
         """Count why an article was not fetched (robots, HTTP status, timeout, size...)."""
-        reason = failure_reason(failure)
+        reason = classify_failure(failure)
         if reason == "robots":
             self.skipped["robots"] += 1
             return
