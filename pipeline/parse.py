@@ -523,10 +523,10 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str) -> dict:
         json_ld_text(article.get("articleSection")),
         meta_first(meta, "article:section", "parsely-section", "section", "category"),
     )
-    tags = unique_names(first_value(
+    tags = clean_tags(first_value(
         meta_all(meta, "article:tag"),
         json_ld_list(article.get("keywords")),
-        [t for v in meta_all(meta, "news_keywords", "keywords", "parsely-tags") for t in json_ld_list(v)],
+        meta_all(meta, "news_keywords", "keywords", "parsely-tags"),
     ) or [])
     canonical = first_value(
         _canonical_link(tree, url),
@@ -539,6 +539,23 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str) -> dict:
         "language": language, "section": section, "tags": tags, "canonical": canonical,
         "site_name": meta_first(meta, "og:site_name"),
     }
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def clean_tags(values: list[str]) -> list[str]:
+    """Split comma-joined tag values, drop ids and overlong values, dedupe case-insensitively.
+
+    Args:
+        values: raw tag values (meta contents or JSON-LD keywords).
+    """
+    tags = []
+    for value in values:
+        for tag in (clean_text(part) for part in value.split(",")):
+            if tag and len(tag) <= 60 and not _UUID.match(tag):
+                tags.append(tag)
+    return unique_names(tags)
 
 
 def _single_h1(tree: lxml.html.HtmlElement) -> str | None:

@@ -217,6 +217,76 @@ def test_assess_article_lists_missing_parts():
     assert not {"no_title", "empty_body", "no_date"} & set(assess_article(full))
 
 
+# --------------------------------------------------------------------------- generic metadata
+
+def generic_page(head: str, body_extra: str = "") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in MT_PARAGRAPHS * 2)
+    return f"""<html lang="en-GB"><head>{head}</head><body>
+<header><nav><a href="/">Home</a> <a href="/world">World</a></nav></header>
+<main><article><h1>Shown headline about artillery shells</h1>
+<div class="byline">By <a href="/author/jane-roe" rel="author">Jane Roe</a></div>
+<time datetime="2024-05-06T10:00:00Z">6 May</time>{paragraphs}{body_extra}</article>
+<aside class="related"><h2>Related stories</h2><ul>
+<li><a href="/a">Kremlin denies buying weapons from Pyongyang and Tehran</a></li>
+<li><a href="/b">Germany to send more air defence systems to Kyiv this winter</a></li></ul></aside>
+</main><footer><p>Copyright 2024 Example News. All rights reserved.</p></footer></body></html>"""
+
+
+def test_metadata_order_of_trust_json_ld_first():
+    head = """<title>Title tag headline | Example News</title>
+<meta property="og:site_name" content="Example News">
+<meta property="og:title" content="Social headline">
+<meta property="article:published_time" content="2024-05-01T09:00:00+02:00">
+<meta property="article:tag" content="Arms,North Korea">
+<meta name="author" content="Meta Author">
+<link rel="canonical" href="/news/canonical-story">
+<script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+ {"@type":"WebPage","@id":"https://example.com/#page"},
+ {"@type":"NewsArticle","headline":"JSON-LD headline &amp; more","datePublished":"2024-05-02T08:00:00Z",
+  "dateModified":"2024-05-03T08:00:00-04:00","articleSection":"World",
+  "author":[{"@id":"https://example.com/#jane"},{"@type":"Person","name":"John Doe"}]},
+ {"@type":"Person","@id":"https://example.com/#jane","name":"Jane Roe"}]}</script>"""
+    article = parse_article(generic_page(head), "https://example.com/2024/04/30/story")
+    assert article.extractor == "generic"
+    assert article.title == "JSON-LD headline & more"
+    assert article.authors == ["Jane Roe", "John Doe"]
+    assert article.published == datetime(2024, 5, 2, 8, tzinfo=timezone.utc)
+    assert article.modified == datetime(2024, 5, 3, 12, tzinfo=timezone.utc)
+    assert article.section == "World"
+    assert article.tags == ["Arms", "North Korea"]
+    assert article.language == "en"
+    assert article.canonical_url == "https://example.com/news/canonical-story"
+
+
+def test_metadata_falls_back_to_meta_then_markup_then_url():
+    head = """<title>Title tag headline | Example News</title>
+<meta property="og:site_name" content="Example News">
+<meta property="og:title" content="Social headline | Example News">"""
+    article = parse_article(generic_page(head), "https://example.com/2024/04/30/story")
+    assert article.title == "Social headline"
+    assert article.authors == ["Jane Roe"]
+    assert article.published == datetime(2024, 5, 6, 10, tzinfo=timezone.utc)  # <time>, before the URL
+    bare = generic_page("").replace('<time datetime="2024-05-06T10:00:00Z">6 May</time>', "")
+    article = parse_article(bare, "https://example.com/2024/04/30/story")
+    assert article.title == "Shown headline about artillery shells"
+    assert article.published == datetime(2024, 4, 30, tzinfo=timezone.utc)
+    assert "no_date" not in article.problems
+
+
+def test_generic_body_drops_related_links_and_furniture():
+    extra = """<p>Sign up for our daily newsletter to get the news in your inbox.</p>
+<p><a href="/c">Kremlin denies buying weapons from Pyongyang and Tehran</a></p>
+<p>Shown headline about artillery shells</p><p>Advertisement</p>"""
+    article = parse_article(generic_page("<title>Shown headline about artillery shells</title>", extra),
+                            "https://example.com/story")
+    text = article.body_text()
+    assert MT_PARAGRAPHS[0] in article.body and MT_PARAGRAPHS[2] in article.body
+    assert text.count(MT_PARAGRAPHS[0]) == 1  # the hidden second copy is dropped
+    for boilerplate in ("newsletter", "Kremlin denies buying", "Germany to send", "Advertisement",
+                        "All rights reserved", "Shown headline", "Related stories"):
+        assert boilerplate not in text
+
+
 # --------------------------------------------------------------------------- hostile input
 
 RUSSIAN = "Минобороны России сообщило о поставках снарядов из Северной Кореи. " * 5
