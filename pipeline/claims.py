@@ -19,7 +19,7 @@ from pipeline.quantities import find_quantity
 from pipeline.sentences import split_sentences
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
-_ORIGIN_SUFFIX = "made|built|produced|manufactured|designed|supplied|origin|sourced|developed|provided|donated|led|funded|bought|purchased|delivered|pledged|promised"
+_ORIGIN_SUFFIX = "made|built|produced|manufactured|designed|supplied|origin|sourced|developed|provided|donated|led|funded|backed|run|bought|purchased|delivered|pledged|promised"
 
 __all__ = ["Claim", "detect_claims", "detect_record", "detect_jsonl", "split_sentences", "load_rules"]
 
@@ -162,6 +162,8 @@ def load_rules(lexicon_dir: str | None = None) -> Rules:
         for kind in ("request", "refusal", "conditional", "use", "hedge", "deny", "commit_modifiers", "speech",
                      "nominal_predicates", "nominal_governors")
     }
+    blockers["non_military"] = _words_regex(weapons["non_military"])
+    blockers["purpose_noun"] = re.compile(cues["purpose_noun"], re.IGNORECASE)
     for kind in ("receive_nontransfer", "domestic", "after_condition"):
         blockers[kind] = re.compile(cues[kind], re.IGNORECASE if kind != "domestic" else 0)
     blockers["modal"] = re.compile(r"(?<![\w-])(?:could|might|may|can)(?![\w])(?!\s+(?:have|already|well have)\b)")
@@ -224,7 +226,8 @@ _DATELINE_RE = re.compile(
 _NOUN_DETERMINER_RE = re.compile(
     r"(?:\b(?:a|an|the|its|their|his|her|our|your|this|that|these|those|short|limited|steady|constant|ample|"
     r"new|further|future|first|second|more|of|in|on|for|any|no|every|each|arms|weapons|military|energy|"
-    r"gas|oil|food|power|grain|water|fuel|global|supply)\s+)$",
+    r"gas|oil|food|power|grain|water|fuel|global|supply|over|about|with|by|from|into|under|against|amid|after|before|"
+    r"during|despite|own|military|weapons?|arms|ammunition|drone|missile)\s+)$",
     re.IGNORECASE,
 )
 _NOUNLIKE_CUES = re.compile(
@@ -268,7 +271,7 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
         if code == "WEST" and re.search(r"(?:Russia|Moscow|Iran|Tehran|Kremlin|China|Beijing|Pyongyang|Korea)['’]s?\s+$|"
                                         r"\b(?:its|their)\s+$", text[:m.start()]) and not key.startswith(("its W", "its w")):
             continue  # "Russia's allies" are not the West
-        if key.startswith("its ") or key.startswith("their "):
+        if (key.startswith("its ") or key.startswith("their ")) and code != "WEST":
             continue  # resolved as pronouns instead
         found.append(Mention(m.start(), m.end(), surface, "party", code, _prep_before(text, m.start()), possessive, 1))
     taken = [(p.start, p.end) for p in found]
@@ -283,6 +286,8 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
         if body and m.group(0) == base:
             found.append(Mention(m.start(), body.end(), text[m.start():body.end()], "party", code, _prep_before(text, m.start())))
         found.append(Mention(m.start(), m.end(), m.group(0), "demonym", code, _prep_before(text, m.start())))
+        if re.search(r"[\s-](?:led|funded|backed|run)$", m.group(0)):
+            found.append(Mention(m.start(), m.end(), m.group(0), "party", code, _prep_before(text, m.start())))  # "the Czech-led initiative"
     for m in rules.pronoun_re.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
@@ -330,7 +335,9 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
         merged.append(it)
     for it in merged:
         for dem in demonyms:
-            if 0 <= it.start - dem.end <= 30 and re.fullmatch(r"[\s-]*(?:[\w/-]+\s+){0,3}", text[dem.end:it.start]):
+            gap = text[dem.end:it.start]
+            if 0 <= it.start - dem.end <= 30 and re.fullmatch(r"[\s-]*(?:[\w/-]+\s+){0,3}", gap) and not re.search(
+                    r"(?i)\b(?:by|of|to|for|from|in|on|with|and|or|that|which|depleted|used|stocks|has|have|had|is|are|was|were)\b", gap):
                 it.origin = dem.code
                 it.start, it.text = dem.start, text[dem.start:it.end]
     return merged
@@ -350,6 +357,16 @@ def find_cues(text: str, rules: Rules) -> list[Mention]:
             if kind in ("give", "commit", "receive") and _NOUNLIKE_CUES.match(m.group(0)) and \
                     _NOUN_DETERMINER_RE.search(text[max(0, m.start() - 20):m.start()]):
                 kind_here = "nominal"  # "a supply of", "the transfer": a noun, not a verb
+            if m.group(0).lower() == "ships" and not (
+                    re.search(r"[A-Z][\w.]*\s+$", text[:m.start()]) and re.match(r"\s+(?:[A-Z]|\d|more|another|arms|weapons)", text[m.end():])):
+                continue  # "Russian ships": the noun
+            if kind in ("give", "commit") and re.search(r"(?:ed|en|sent|sold)$", m.group(0)) and re.search(
+                    r"(?i)\b(?:the|a|an|of|its|their|all|any|some|these|those|that)\s+$",
+                    text[max(0, m.start() - 14):m.start()]) and re.match(
+                    r"\s+(?!(?:to|by|from|the|a|an|more|another|additional|its|their|over|up|some|dozens|hundreds|thousands|millions|"
+                    r"him|her|them|us|it|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|several|about|around|nearly|"
+                    r"almost|roughly|at|on|in|last|this|earlier|so|as|also|and|or|but)\b)[a-z]", text[m.end():]):
+                continue  # "promised deliveries", "the pledged aid": an adjective
             cues.append(Mention(m.start(), m.end(), m.group(0), kind_here))
     cues.sort(key=lambda c: (c.start, -(c.end - c.start)))
     kept: list[Mention] = []
@@ -384,7 +401,7 @@ _CLAUSE_BREAK_RE = re.compile(
 _EXCHANGE_RE = re.compile(r"\b(?:in (?:exchange|return) for|in exchange|in return)\b", re.IGNORECASE)
 _EXCHANGE_FOR_RE = re.compile(r"\bin (?:exchange|return) for\b[^,;]*", re.IGNORECASE)
 _OWN_DESTINATION_RE = re.compile(
-    r"^[^;]*?\b(?:to|into|toward|towards)\s+(?:the|its|their|his|her|a|an)?\s*(?!Ukraine|Russia)(?:[a-z]|[A-Z][a-z]+\s+(?:region|front|border|Sea|Ocean|Mediterranean|Peninsula|flank|area|city|oblast))",
+    r"^[^;]*?\b(?:to|into|toward|towards)\s+(?:the|its|their|his|her|a|an)?\s*(?!Ukraine|Russia|either|both|any|other|all)(?:[a-z]|[A-Z][a-z]+\s+(?:region|front|border|Sea|Ocean|Mediterranean|Peninsula|flank|area|city|oblast))",
 )
 _PERSONNEL_PURPOSE_RE = re.compile(
     r"\b(?:to fight|to help|to assist|to support|to join|to work|to serve|to bolster|to reinforce|alongside|"
@@ -418,12 +435,11 @@ _SPEECH_BEFORE_RE = re.compile(
     r"indicates|suggested|suggests|found)\b",
 )
 _ACCORDING_RE = re.compile(r"\b(?:according to|citing|cited by|quoted by|as reported by|"
-                           r"in a (?:statement|report|post) (?:by|from))\s+(?P<who>(?:[^,;.\"”]|\.(?=[A-Za-z]))"
+                           r"in a (?:statement|report|post) (?:by|from))\s+(?P<who>(?:[^,;.\"”]|\.(?=[A-Za-z])|(?<=\b[A-Z])\.)"
                            r"{2,100})", re.IGNORECASE)
 _SAID_WHO_RE = re.compile(r"[,\"”]\s*(?:said|says|according to|added)\s+(?P<who>[A-Z][^,;\"”]{2,80}|the [^,;\"”]{2,80})")
 _PRONOUN_CLAIMANT = {"he", "she", "they", "it", "we", "i"}
-_COORD_RE = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s+or\s+|\s+as well as\s+|\s+(?:jointly|together|along) with\s+|"
-                       r"\s+in cooperation with\s+)(?:the\s+)?\s*$", re.IGNORECASE)
+_COORD_RE = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s+or\s+|\s+as well as\s+)(?:the\s+)?\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -526,10 +542,11 @@ def _find_claimant(text: str, cue_pos: int, rules: Rules, ctx: Context) -> tuple
                  r"(?:provided by|from|released by|by|of)\s+", "", who, flags=re.IGNORECASE)
     who = re.sub(r"\s+(?:on|last|this|earlier|late|early)\s+(?:\w+day|week|month|year|night|morning)\b.*$", "", who)
     who = re.sub(r"^(?:In|On|At|After|During|Since)\s+[^,]*,\s*", "", who)
-    who = re.sub(r"\s+(?:issued|released|published|put out)\s+.*$", "", who)
+    who = re.sub(r"\s+(?:issued|released|put out)\s+(?:a|an|the)\s+(?:joint\s+)?(?:statement|report|communique).*$", "", who)
+    bare_who = re.sub(r"\s*\([^)]*\)", "", who)
     for agency_re, name in rules.agencies:
-        am = agency_re.search(who)
-        if am and (am.end() - am.start()) >= 0.6 * len(who):
+        am = agency_re.search(bare_who)
+        if am and (am.end() - am.start()) >= 0.85 * len(bare_who):
             return name, how
     if who.lower() in _PRONOUN_CLAIMANT and ctx.claimant:
         return ctx.claimant, how + ":pronoun"
@@ -589,8 +606,14 @@ def _coordinated(p: Mention, parties: list[Mention], text: str) -> list[Mention]
         return group
     j = idx
     while j + 1 < len(named) and _COORD_RE.fullmatch(text[named[j].end:named[j + 1].start] + " ") is not None:
-        if named[j + 1].possessive:
+        gap = text[named[j].end:named[j + 1].start]
+        if named[j + 1].possessive or re.search(r"(?i)\bwith\b", gap):
             break
+        if re.fullmatch(r"\s*,\s*", gap):
+            # a bare comma joins only a list that ends in "and": "Norway, Spain and Italy"
+            nxt = named[j + 2] if j + 2 < len(named) else None
+            if nxt is None or not re.fullmatch(r"\s*,?\s+and\s+(?:the\s+)?", text[named[j + 1].end:nxt.start]):
+                break
         group.append(named[j + 1])
         j += 1
     j = idx
@@ -627,7 +650,7 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             group = _coordinated(p, usable, text)
             f.recipients = _codes(group, parties, ctx)
             f.notes.append(f"recipient:indirect-object:{p.text}")
-    if right and receiving and right[0].possessive and re.fullmatch(r"\s*(?:the\s+)?", text[cue.end:right[0].start]):
+    if right and receiving and right[0].possessive and right[0].kind == "party" and re.fullmatch(r"\s*(?:the\s+)?", text[cue.end:right[0].start]):
         f.suppliers = _codes([right[0]], parties, ctx)
         f.notes.append(f"supplier:possessive-object:{right[0].text}")
     # explicit prepositions
@@ -640,8 +663,8 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             f.notes.append(f"supplier:by:{p.text}")
         elif p.prep in ("to", "for", "into") and not f.recipients and (not receiving or (p.prep == "for" and kind == "nominal")) and \
                 (p.start > cue.start or kind in ("nominal", "arrive", "include")):
-            if re.search(r"\b(?:use|used|war|fight|fighting|threat|according|due|close|next)\s+(?:\w+\s+)?(?:in|against|to|for)\s+(?:the\s+)?$",
-                         text[max(0, p.start - 30):p.start]):
+            if re.search(r"\b(?:(?:use|used|war|fight|fighting)\s+(?:in|against)|(?:threat|according|due|close|next|similar|"
+                         r"compared|equivalent|sufficient)\s+(?:to|for))\s+(?:the\s+)?$", text[max(0, p.start - 30):p.start]):
                 continue
             f.recipients = _codes(_coordinated(p, usable, text), parties, ctx)
             f.notes.append(f"recipient:{p.prep}:{p.text}")
@@ -660,17 +683,35 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
         break
     if subject is None and kind in ("give", "commit", "receive") and not passive and lo > 0:
         earlier = [p for p in usable if p.end <= lo and p.prep is None]
-        if earlier and re.match(r"\s*(?:,\s*)?(?:but|and|while)?\s*(?:also\s+|then\s+|later\s+|has\s+|have\s+|had\s+)*\w+",
-                                text[lo:cue.start]) and not any(lo <= p.start < cue.start for p in usable):
+        if earlier and re.fullmatch(r"\s*(?:,\s*)?(?:but|and|while)?\s*(?:also\s+|then\s+|later\s+|has\s+|have\s+|had\s+|is\s+|"
+                                    r"are\s+|was\s+|will\s+|would\s+|\w+ly\s+)*", text[lo:cue.start]) and \
+                not any(lo <= p.start < cue.start for p in usable):
             subject = earlier[0]
             f.notes.append("subject:earlier-clause")
+            if not f.recipients and kind in ("give", "commit"):
+                dest = [p for p in usable if p.end <= lo and p.prep in ("to", "for") and p.kind == "party"]
+                if dest:
+                    f.recipients = [dest[0].code]
+                    f.notes.append(f"recipient:earlier-clause:{dest[0].text}")
     if subject is not None:
         group = _coordinated(subject, usable, text) if subject.kind == "party" else [subject]
         avoid = f.recipients[0] if f.recipients else None
         codes = _codes(group, parties, ctx, avoid if subject.kind == "pronoun" else None)
         owner_of_item = subject.possessive and any(0 <= it.start - subject.end <= 3 for it in items)
         if codes:
-            if kind == "nominal" and subject.possessive:
+            between = text[subject.end:cue.start]
+            if kind == "nominal" and not subject.possessive:
+                if re.search(r"(?i)\b(?:received|receive|receiving|took delivery of|taking delivery of|bought|purchased|acquired)\b", between):
+                    if not f.recipients:
+                        f.recipients = codes
+                        f.notes.append(f"recipient:subject-of-receipt:{subject.text}")
+                elif re.search(r"(?i)\b(?:made|make|makes|making|carried out|conducted|completed|announc\w*|approv\w*|unveil\w*|"
+                               r"pledg\w*|sign\w*|sent|send\w*|deliver\w*|provid\w*|resum\w*|began|begun|stepped up|"
+                               r"finali[sz]\w*|authori[sz]\w*|organi[sz]\w*|arrang\w*)\b", between):
+                    if not f.suppliers:
+                        f.suppliers = codes
+                        f.notes.append(f"supplier:subject-of-governor:{subject.text}")
+            elif kind == "nominal" and subject.possessive:
                 if receiving and not f.recipients:
                     f.recipients = codes
                     f.notes.append(f"recipient:possessive:{subject.text}")
@@ -695,29 +736,44 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             elif not f.suppliers:
                 f.suppliers = codes
                 f.notes.append(f"supplier:subject:{subject.text}")
+    if kind in ("give", "commit", "nominal") and f.suppliers:
+        for p in usable:
+            if p.kind == "party" and lo <= p.start < hi and re.search(
+                    r"(?i)\b(?:jointly|together|in cooperation|in partnership|in coordination|along)\s+with\s+(?:the\s+)?$",
+                    text[max(0, p.start - 30):p.start]):
+                if p.code in f.recipients:
+                    f.recipients.remove(p.code)
+                if p.code not in f.suppliers:
+                    f.suppliers.append(p.code)
+                    f.notes.append(f"supplier:jointly-with:{p.text}")
     return f
 
 
-def _pick_item(text: str, items: list[Mention], cue: Mention, lo: int, hi: int, sides_order: str) -> Mention | None:
+def _pick_item(text: str, items: list[Mention], cue: Mention, lo: int, hi: int, sides_order: str,
+               relative_ok: bool = True) -> Mention | None:
     """Choose the item the cue moves: the first specific item on the preferred side, else a generic one."""
     exchange = _EXCHANGE_FOR_RE.search(text, cue.end, hi)
     right_end = exchange.start() if exchange else hi
     excluded = [(m.start(), m.end()) for m in _EXCHANGE_FOR_RE.finditer(text, lo, cue.start)]
     right = [it for it in items if cue.end <= it.start < right_end]
-    left = [it for it in items if lo <= it.start and it.end <= cue.start
+    left = [it for it in items if lo <= it.start and (it.end <= cue.start or (cue.kind in ("nominal", "include") and it.start < cue.start))
             and not any(s <= it.start < e for s, e in excluded)]
     left = list(reversed(left))
     sides = {"right": (right,), "left": (left,), "right-left": (right, left), "left-right": (left, right)}[sides_order]
     for side in sides:
         if not side:
             continue
+        if side is left and sides_order == "right-left" and cue.kind in ("give", "commit") and not relative_ok:
+            continue
         first = side[0]
         if first.priority > 0:
             return first
         for it in side[1:]:
             between = text[min(first.end, it.start):max(first.end, it.start)]
-            if it.priority > 0 and len(between) <= 70 and not re.search(
-                    r"\b(?:saying|which|that|who|while|as|to (?:the )?[A-Z]|after|before|because)\b", between):
+            if it.priority > 0 and len(between) <= 70 and re.search(
+                    r"(?i)(?:\bincluding|\bsuch as|\blike|\bamong them|\bnotably|\bin particular|\bnamely|:|—|–|\bin the form of|"
+                    r"\bmainly|\bmostly|\bprimarily|\bchiefly|\bespecially)", between) and not re.search(
+                    r"\b(?:saying|which|that|who|while|as|after|before|because)\b", between):
                 return it
         return first
     return None
@@ -802,7 +858,8 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     parties = find_parties(text, rules)
     items = find_items(text, rules, [p for p in parties if p.kind == "demonym"])
     names = [(p.start, p.end) for p in parties if p.priority == 1]
-    items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names)]
+    civil = [(m.start(), m.end()) for m in rules.blockers["non_military"].finditer(text)]
+    items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil)]
     quoted = [(m.start(), m.end()) for m in _ACCORDING_RE.finditer(text)]
     cues = [c for c in cues if not any(s <= c.start < e for s, e in quoted)]
     if not items or not cues:
@@ -841,18 +898,22 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         return []
     if cue.kind == "receive" and rules.blockers["receive_nontransfer"].match(after.lstrip()):
         return []
-    if rules.blockers["domestic"].search(text[lo:hi]):
-        return []
+    if cue.kind in ("give", "receive", "commit") and rules.blockers["purpose_noun"].search(text[max(0, cue.start - 40):cue.start]):
+        return []  # "an initiative to buy", "a request to send": not itself a transfer
     if _blocked(window, text[lo:cue.start], after, rules):
         return []
     negation = _negation(text, lo, cue, after)
     reported = bool(rules.blockers["speech"].search(text) or re.search(r"(?i)\baccording to\b", text))
     if negation and (not reported or re.search(r"(?i)\b(?:yet|so far)\b", text[cue.end:hi]) or negation.lower() in ("no", "none")):
         return []  # "has not sent", "received no shells": a refusal or a gap, not a claim
-    sides = "left-right" if (passive or cue.kind in ("arrive", "nominal", "include")) else "right"
-    if cue.kind in ("give", "commit") and not passive and not re.search(r"\w", after):
-        sides = "left"  # "the shells it had promised"
-    item = _pick_item(text, items, cue, lo, hi, sides)
+    sides = "left-right" if (passive or cue.kind in ("arrive", "nominal")) else "right"
+    if cue.kind == "include":
+        sides = "right-left"
+    elif cue.kind in ("give", "commit") and not passive:
+        sides = "right-left"  # "the shells it had promised Kyiv"
+    relative_ok = bool(re.search(r"(?i)(?:\b(?:that|which)\s+)?(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*|it|they|we|he|she|the \w+)\s+"
+                                 r"(?:has\s+|have\s+|had\s+|already\s+|previously\s+|\w+ly\s+)*$", text[max(lo, cue.start - 60):cue.start]))
+    item = _pick_item(text, items, cue, lo, hi, sides, relative_ok)
     if item is None:
         return []
     if item.weak and not military:
@@ -860,6 +921,10 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     frame = _frame(text, cue, lo, hi, parties, items, ctx, passive)
     notes = [f"cue:{cue.kind}:{cue.text}" + (":passive" if passive else "")] + frame.notes
     suppliers, recipients = list(frame.suppliers), list(frame.recipients)
+    if not suppliers and not recipients and cue.kind not in ("arrive", "receive", "include", "nominal") and not ctx.claims:
+        return []  # only an origin adjective ("Western-designed vehicles to be sent"): too thin
+    if rules.blockers["domestic"].search(text[lo:hi]) and not (suppliers and recipients):
+        return []  # own procurement or production
     if not suppliers and item.origin and item.origin not in recipients:
         suppliers = [item.origin]
         notes.append(f"supplier:origin:{item.text}")
@@ -893,6 +958,12 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         return []
     notes.append(f"item:{item.text}->{item.code}")
     status, status_cue = _status(window, cue, rules)
+    if cue.kind == "nominal" and re.search(r"(?i)\b(?:will|would|is to|are to|set to|expected to|to be)\b", after[:60]):
+        status, status_cue = "committed", "status:nominal-future"
+    if re.fullmatch(r"\s*(?:[A-Z][\w.'’]*\s*){1,3}\s+to\s*", text[:cue.start]):
+        status, status_cue = "committed", "status:headline-to"
+    if cue.kind == "include" and status_cue == "status:package-contents":
+        status = ctx.claims[-1].status if ctx.claims else "committed"
     stance, stance_cue = _stance(text, lo, hi, window, cue, rules, bool(negation))
     claimant, claimant_cue = _find_claimant(text, cue.start, rules, ctx)
     if claimant_cue:
@@ -991,7 +1062,8 @@ def _merge_claims(claims: list[Claim]) -> list[Claim]:
         twin.claimant = twin.claimant or c.claimant
         if any(x.startswith("cue:arrive") for x in c.cues + twin.cues):
             twin.status = "delivered"
-        elif c.status == "committed" and twin.status != "committed" and any(x.startswith("cue:commit") for x in c.cues):
+        elif c.status == "committed" and twin.status != "committed" and (
+                any(x.startswith("cue:commit") for x in c.cues) or any(x.startswith(("cue:nominal", "cue:include")) for x in twin.cues)):
             twin.status = "committed"
         if c.stance != "affirmed" and twin.stance == "affirmed":
             twin.stance = c.stance

@@ -123,7 +123,7 @@ def score_dev(records: list[dict]) -> DevScore:
                 s.field_total[f] += 1
                 s.field_right[f] += int(ok)
                 if not ok:
-                    s.errors.append((rec["id"], f, e.get(f), getattr(c, f)))
+                    s.errors.append((rec["id"], f, e.get(f), getattr(c, f), rec["text"][:70]))
         if matched != len(want) or len(got) != matched:
             s.errors.append((rec["id"], "claims", [core(w) for w in want], [(c.supplier, c.recipient, c.category) for c in got],
                              rec["text"][:110]))

@@ -44,7 +44,7 @@ _VAGUE_BOUNDS = {
 }
 _UNITS = (
     ("rounds", r"rounds?|shells?|munitions?|ammunition|projectiles?|artillery rounds?|artillery shells?|"
-               r"mortar rounds?|mortar shells?|cartridges?|bullets?"),
+               r"mortar rounds?|mortar shells?|cartridges?|bullets?|rockets?"),
     ("containers", r"containers?|shipping containers?"),
     ("troops", r"troops?|soldiers?|personnel|servicemen|service members|fighters|workers|"
                r"labou?rers|officers|engineers|specialists|mercenaries|military workers|sappers"),
@@ -174,7 +174,9 @@ def _unit_after(text: str, pos: int) -> str | None:
         return None
     chunk = words.group(0).lower()
     chunk = re.split(r"\b(?:to|from|for|into|in|at|on|by|since|and|as|with|that|which)\b", chunk)[0]
+    best = None
     for unit, pattern in _UNITS:
-        if re.search(rf"\b(?:{pattern})\b", chunk):
-            return unit
-    return None
+        m = re.search(rf"\b(?:{pattern})\b", chunk)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), unit)
+    return best[1] if best else None
