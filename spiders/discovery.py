@@ -6,6 +6,7 @@ Nothing here knows about Scrapy, so the rules can be tested on bytes alone.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -32,6 +33,8 @@ DISCOVERY = {
     },
 }
 
+# Largest sitemap we inflate from gzip (the protocol caps sitemaps at 50 MB uncompressed).
+MAX_XML_BYTES = 50 * 1024 * 1024
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 
@@ -109,6 +112,22 @@ def read_rss(body: bytes) -> list[Entry]:
     return entries
 
 
+def gunzip_capped(body: bytes, limit: int = MAX_XML_BYTES) -> bytes:
+    """Decompress a gzipped sitemap (.xml.gz served without Content-Encoding); refuse to grow past `limit`.
+
+    Args:
+        body: the raw response body; returned unchanged when it is not gzip.
+        limit: the most bytes to inflate (a defence against decompression bombs).
+    """
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = inflater.decompress(body, limit)
+    if inflater.unconsumed_tail:
+        raise ValueError(f"gzipped document inflates past {limit} bytes")
+    return data
+
+
 def read_sitemap(body: bytes) -> tuple[str, list[Entry]]:
     """Return ("index" | "urlset", entries) of a sitemap; dates from lastmod or news:publication_date.
 
@@ -116,8 +135,9 @@ def read_sitemap(body: bytes) -> tuple[str, list[Entry]]:
     it still yields fewer <loc> than a plain regex scan finds, the regex result is used instead.
 
     Args:
-        body: the sitemap document.
+        body: the sitemap document (plain or gzipped).
     """
+    body = gunzip_capped(body)
     root = parse_xml(body)
     kind = "index" if re.search(rb"<(?:\w+:)?sitemapindex[\s>]", body[:2000]) else "urlset"
     entries = []

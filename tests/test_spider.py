@@ -65,6 +65,15 @@ def test_news_sitemap_with_a_bare_ampersand_keeps_every_entry():
     assert dated[site.article_url(updated, mirror.base_url)] == discovery.parse_date(updated["modified"])
 
 
+def test_gzipped_sitemaps_are_read_and_bombs_refused():
+    body = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            b"<url><loc>https://www.themoscowtimes.com/2023/11/01/x-a1</loc></url></urlset>")
+    _, entries = discovery.read_sitemap(gzip.compress(body))
+    assert [e.url for e in entries] == ["https://www.themoscowtimes.com/2023/11/01/x-a1"]
+    with pytest.raises(ValueError, match="inflates past"):
+        discovery.gunzip_capped(gzip.compress(b" " * 5000), limit=1000)
+
+
 def test_xml_reading_never_resolves_entities(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-MARKER")

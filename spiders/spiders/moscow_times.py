@@ -178,7 +178,11 @@ class MoscowTimesSpider(scrapy.Spider):
 
     def parse_sitemap(self, response, origin: str, depth: int):
         """Follow an index (newest monthly children only) or read a urlset's article entries."""
-        kind, entries = discovery.read_sitemap(response.body)
+        try:
+            kind, entries = discovery.read_sitemap(response.body)
+        except ValueError:
+            self.record_error(response.url, "discovery_too_large")  # a gzip bomb or an oversized sitemap
+            return
         if kind == "index":
             yield from self.follow_index(entries, origin, depth)
             return
