@@ -11,6 +11,7 @@ hostile routes (gzip bombs, redirect loops, 429s...) beside the outlets.
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -26,6 +28,9 @@ RSS = "application/rss+xml; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 OUTLETS = ("bbc", "guardian", "ap", "reuters", "kyiv_independent", "meduza_en", "yonhap_en", "rferl")
+# Outlets whose real pages are in ../shared/data/news-pages: key -> (country folder, publisher).
+SHARED_OUTLETS = {"bbc": ("uk", "BBC"), "guardian": ("uk", "TheGuardian"), "ap": ("us", "APNews"),
+                  "reuters": ("us", "Reuters")}
 
 
 @dataclass
@@ -181,6 +186,23 @@ def start_outlets(pages: dict[str, list[Page]] | None = None, now: datetime | No
     return OutletMirror(outlet_routes(pages or {}, now)).start()
 
 
+def read_shared_pages(news_pages: Path, key: str) -> list[Page]:
+    """Return an outlet's real pages from news-pages/, at their live paths, titled as the publisher's JSON says.
+
+    Args:
+        news_pages: the ../shared/data/news-pages folder.
+        key: an outlet key in SHARED_OUTLETS.
+    """
+    country, publisher = SHARED_OUTLETS[key]
+    folder = news_pages / country
+    meta = json.loads((folder / "meta.info").read_text(encoding="utf-8"))
+    expected = json.loads((folder / f"{publisher}.json").read_text(encoding="utf-8"))
+    files = sorted(folder.glob(f"{publisher}_*.html.gz"))
+    # The publisher's JSON keys, sorted, line up with its pages sorted by date (see data/README.md).
+    return [Page(urlsplit(meta[f.name]["url"]).path, expected[k]["title"], gzip.decompress(f.read_bytes()))
+            for f, k in zip(files, sorted(expected))]
+
+
 def outlet_routes(pages: dict[str, list[Page]], now: datetime | None = None) -> dict[str, Handler]:
     """Return the routes of every outlet: the written ones always, the real-page ones when pages are given.
 
@@ -198,6 +220,8 @@ def outlet_routes(pages: dict[str, list[Page]], now: datetime | None = None) -> 
     routes.update(meduza_routes(written_pages("meduza_en"), now))
     routes.update(yonhap_routes(written_pages("yonhap_en"), now))
     routes.update(rferl_routes(written_pages("rferl"), now))
+    # The spider asks <base_url>/robots.txt for sitemaps; Scrapy itself obeys the one at the root.
+    routes.update({f"/{key}/robots.txt": routes["/robots.txt"] for key in OUTLETS})
     return routes
 
 
