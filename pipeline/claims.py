@@ -637,7 +637,7 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
            ctx: Context, passive: bool) -> Frame:
     """Decide suppliers and recipients for a cue inside clause [lo, hi)."""
     f = Frame()
-    usable = [p for p in parties if p.kind in ("party", "pronoun")]
+    usable = [p for p in parties if p.kind in ("party", "pronoun") and (lo <= p.start < hi or p.end <= lo)]
     left = [p for p in usable if lo <= p.start and p.end <= cue.start]
     right = [p for p in usable if cue.end <= p.start and p.end <= hi]
     kind = cue.kind
