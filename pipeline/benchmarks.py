@@ -6,6 +6,7 @@ import resource
 import sys
 import time
 from collections import deque
+from typing import Iterator
 
 import numpy as np
 
@@ -29,48 +30,63 @@ def bench_dedupe(articles: int, seed: int = 7) -> dict:
         seed: the generator's seed (same seed, same articles).
 
     Returns:
-        articles, seconds, per_article_ms, peak_mb (the process's peak resident memory), plus
-        planted_copies, copies_found, false_duplicates, indexed and the average words per article.
+        articles, seconds and per_article_ms (CPU time of the timed calls: other processes on the
+        machine do not inflate it), peak_mb (the process's peak resident memory, ru_maxrss), plus
+        wall_seconds, planted_copies, copies_found, false_duplicates, indexed, words_per_article.
     """
     from pipeline.dedupe import NearDuplicateIndex, check_text, signature_to_bytes
 
-    rng = np.random.default_rng(seed)
-    vocabulary = _make_vocabulary(rng, VOCABULARY_SIZE)
-    cumulative = np.cumsum(1.0 / np.arange(1, VOCABULARY_SIZE + 1) ** 1.05)
-    cumulative /= cumulative[-1]
-    recent: deque[tuple[int, str]] = deque(maxlen=RECENT_ORIGINALS)
     index = NearDuplicateIndex()
-    elapsed = 0.0
+    elapsed = wall = 0.0
     words = planted = found = false_duplicates = 0
-    for article_id in range(articles):
-        copy_of = None
-        if recent and rng.random() < COPY_SHARE:
-            copy_of, original = recent[int(rng.integers(len(recent)))]
-            text = _make_copy(rng, original, vocabulary)
-            planted += 1
-        else:
-            text = _make_article(rng, vocabulary, cumulative)
+    for article_id, text, copy_of in generate_articles(articles, seed):
         words += text.count(" ") + 1
-        started = time.perf_counter()
+        started, started_wall = time.process_time(), time.perf_counter()
         signature, duplicate_of = check_text(index, article_id, text)
         signature_to_bytes(signature)
-        elapsed += time.perf_counter() - started
+        elapsed += time.process_time() - started
+        wall += time.perf_counter() - started_wall
         if copy_of is None:
-            recent.append((article_id, text))
             false_duplicates += duplicate_of is not None
         else:
+            planted += 1
             found += duplicate_of == copy_of
     return {
         "articles": articles,
         "seconds": round(elapsed, 3),
         "per_article_ms": round(elapsed * 1000 / max(articles, 1), 4),
-        "peak_mb": round(_peak_rss_mb(), 1),
+        "peak_mb": round(peak_rss_mb(), 1),
+        "wall_seconds": round(wall, 3),
         "planted_copies": planted,
         "copies_found": found,
         "false_duplicates": false_duplicates,
         "indexed": len(index),
         "words_per_article": round(words / max(articles, 1)),
     }
+
+
+def generate_articles(articles: int, seed: int = 7) -> Iterator[tuple[int, str, int | None]]:
+    """Yield (article_id, text, copy_of) for made-up news articles, a fifth of them copies of a recent one.
+
+    Texts are made one at a time so the generator holds only the recent originals, not the whole set.
+
+    Args:
+        articles: how many to yield.
+        seed: the random seed.
+    """
+    rng = np.random.default_rng(seed)
+    vocabulary = _make_vocabulary(rng, VOCABULARY_SIZE)
+    cumulative = np.cumsum(1.0 / np.arange(1, VOCABULARY_SIZE + 1) ** 1.05)
+    cumulative /= cumulative[-1]
+    recent: deque[tuple[int, str]] = deque(maxlen=RECENT_ORIGINALS)
+    for article_id in range(articles):
+        if recent and rng.random() < COPY_SHARE:
+            copy_of, original = recent[int(rng.integers(len(recent)))]
+            yield article_id, _make_copy(rng, original, vocabulary), copy_of
+        else:
+            text = _make_article(rng, vocabulary, cumulative)
+            recent.append((article_id, text))
+            yield article_id, text, None
 
 
 def _make_vocabulary(rng: np.random.Generator, size: int) -> list[str]:
@@ -102,7 +118,7 @@ def _make_copy(rng: np.random.Generator, original: str, vocabulary: list[str]) -
     return f"MOSCOW ({outlet}) — " + " ".join(tokens) + f"\nCopyright {outlet}. All rights reserved."
 
 
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process in MB (ru_maxrss is KB on Linux, bytes on macOS)."""
+def peak_rss_mb() -> float:
+    """Return the peak resident memory of this process in MB (ru_maxrss is KB on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
