@@ -13,7 +13,9 @@ Figures printed:
    offset; expected values without an offset are read as UTC), and the authors right
    (set equality after case-folding, whitespace collapsing and dropping a leading "By").
    trafilatura's own metadata (bare_extraction with_metadata) is scored the same way.
-3. Throughput in pages/second over both folders: extract_record vs trafilatura.extract.
+3. Throughput in pages/second over both folders (best of 3 passes, to damp machine load):
+   extract_record vs trafilatura.extract; and on the Moscow Times mirror's article pages
+   (pipeline/mirror), where the BeautifulSoup site rules run instead of trafilatura.
 """
 
 from __future__ import annotations
@@ -197,11 +199,44 @@ def main() -> None:
         print("\n".join(misses))
 
     everything = pages + news
-    print(f"\nthroughput ({len(everything)} pages, one pass, single process)")
-    ours_rate = throughput(everything, extract_record)
-    base_rate = throughput(everything, lambda p: trafilatura.extract(p["html"], url=p["url"]))
-    print(f"  extract_record              {ours_rate:6.1f} pages/s")
-    print(f"  trafilatura.extract         {base_rate:6.1f} pages/s")
+    print(f"\nthroughput ({len(everything)} pages, best of {PASSES} passes, single process)")
+    rates = best_rates(everything, {
+        "extract_record": extract_record,
+        "trafilatura.extract": lambda p: trafilatura.extract(p["html"], url=p["url"]),
+    })
+    for name, rate in rates.items():
+        print(f"  {name:<27} {rate:6.1f} pages/s")
+
+    mirror = load_mirror_pages()
+    print(f"\nMoscow Times mirror pages ({len(mirror)}, site rules), best of {PASSES} passes")
+    rates = best_rates(mirror, {
+        "extract_record (MT rules)": extract_record,
+        "trafilatura.extract": lambda p: trafilatura.extract(p["html"], url=p["url"]),
+    })
+    for name, rate in rates.items():
+        print(f"  {name:<27} {rate:6.1f} pages/s")
+
+
+PASSES = 3
+
+
+def best_rates(pages: list[dict], extractors: dict) -> dict[str, float]:
+    """Return each extractor's best pages/second over PASSES interleaved passes (load noise)."""
+    best = dict.fromkeys(extractors, 0.0)
+    for _ in range(PASSES):
+        for name, extract in extractors.items():
+            best[name] = max(best[name], throughput(pages, extract))
+    return best
+
+
+def load_mirror_pages() -> list[dict]:
+    """Render every article page of the local Moscow Times mirror."""
+    from pipeline.mirror import site
+
+    articles = site.load_site()["articles"]
+    base = "https://www.themoscowtimes.com"
+    return [{"id": str(a["id"]), "url": site.article_url(a, base),
+             "html": site.render_article(a, base, site.newest_first(articles))} for a in articles]
 
 
 if __name__ == "__main__":
