@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -425,27 +425,41 @@ def mark_near_duplicates(session: Session, article_ids: list[int]) -> dict:
         Counts: articles, duplicates, canonical, changed (duplicate_of_id moved).
     """
     index, order = load_near_duplicate_index(session, exclude=article_ids)
-    articles = session.scalars(select(Article).where(Article.id.in_(list(article_ids)))).all()
-    articles = sorted(articles, key=lambda a: _order_key(a.first_seen_at, a.id))
-    counts = {"articles": len(articles), "duplicates": 0, "canonical": 0, "changed": 0}
-    touched: set[int] = set()
-    for article in articles:
-        own_key = _order_key(article.first_seen_at, article.id)
-        signature, original = check_text(
-            index, article.id, article.body or "", accept=lambda other: order[other] < own_key
+    keys = sorted(
+        _order_key(first_seen, article_id)
+        for chunk in _chunks(list(article_ids))
+        for article_id, first_seen in session.execute(
+            select(Article.id, Article.first_seen_at).where(Article.id.in_(chunk))
         )
-        if original is None and signature.size >= MIN_SHINGLES:
-            order[article.id] = own_key
-        article.minhash = signature_to_bytes(signature)
-        if article.duplicate_of_id != original:
-            touched.update(i for i in (article.duplicate_of_id, original) if i is not None)
-            article.duplicate_of_id = original
-            counts["changed"] += 1
-        counts["duplicates" if original is not None else "canonical"] += 1
-    session.flush()
-    for cluster in _clusters_citing(session, touched):
-        cluster.source_count = count_sources(session, cluster.id)
+    )
+    counts = {"articles": len(keys), "duplicates": 0, "canonical": 0, "changed": 0}
+    touched: set[int] = set()
+    for chunk in _chunks(keys):
+        articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_([k[1] for k in chunk])))}
+        for own_key in chunk:
+            article = articles[own_key[1]]
+            signature, original = check_text(
+                index, article.id, article.body or "", accept=lambda other: order[other] < own_key
+            )
+            if original is None and signature.size >= MIN_SHINGLES:
+                order[article.id] = own_key
+            article.minhash = signature_to_bytes(signature)
+            if article.duplicate_of_id != original:
+                touched.update(i for i in (article.duplicate_of_id, original) if i is not None)
+                article.duplicate_of_id = original
+                counts["changed"] += 1
+            counts["duplicates" if original is not None else "canonical"] += 1
+        session.flush()
+    for chunk in _chunks(sorted(touched)):
+        for cluster in _clusters_citing(session, set(chunk)):
+            cluster.source_count = count_sources(session, cluster.id)
     return counts
+
+
+def _chunks(items: list, size: int = 500) -> Iterator[list]:
+    """Split a list so SQL IN clauses stay well under database parameter limits."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _identity(value):
@@ -881,8 +895,8 @@ def _categories_compatible(claim_category: str, cluster_category: str) -> bool:
 
 def _is_old_news(cluster: ClaimCluster, when: datetime) -> bool:
     """A change reported by an article older than the cluster's last alert is history, not news."""
-    alerted = [entry["at"] for entry in cluster.history or [] if entry.get("alert")]
-    return bool(alerted) and when < datetime.fromisoformat(max(alerted))
+    alerted = [datetime.fromisoformat(entry["at"]) for entry in cluster.history or [] if entry.get("alert")]
+    return bool(alerted) and when < max(alerted)
 
 
 def _names_party(claimant: str, parties: tuple[str | None, ...]) -> bool:
@@ -1061,7 +1075,8 @@ def _equals_or_null(column, value):
 
 def _claim_time(article: Article) -> datetime:
     """A claim is dated by its article's publication, else by when the article was first seen."""
-    return _aware(article.published) or _aware(article.first_seen_at) or datetime.now(timezone.utc)
+    when = _aware(article.published) or _aware(article.first_seen_at) or datetime.now(timezone.utc)
+    return when.astimezone(timezone.utc)
 
 
 def _aware(value: datetime | None) -> datetime | None:
