@@ -545,8 +545,10 @@ def record_claim(session: Session, *, article: Article, claim, run_id: int | Non
 
     NEW when no cluster describes the transfer yet; UPDATE when the claim moves the figure outside
     every figure the cluster has seen, brings a new kind of claimant (see classify_claimant), a denial,
-    or a delivery after a commitment; None for a re-report, for a change reported by an article older
-    than the cluster's last alert (old news), and for a claim already recorded (same claim_key).
+    or a delivery after a commitment; None for a re-report, for a claim already recorded (same
+    claim_key), and for a change that is no news: reported by an article older than the cluster's last
+    alert (a backfill), or by an article that already gave this cluster an alert (one story, one
+    alert: a headline and its body sentence are one report). Such changes still go in the history.
 
     Args:
         session: the caller's session (the caller commits; alerts go in the same transaction).
@@ -576,15 +578,14 @@ def record_claim(session: Session, *, article: Article, claim, run_id: int | Non
         cluster.source_count = count_sources(session, cluster.id)
         return ClaimDecision("NEW", cluster, row, None, is_new_row)
     changes = describe_changes(cluster, row, kind)
-    alert = None
-    if changes and not _is_old_news(cluster, when):
-        alert = "UPDATE"
+    old_news = _is_old_news(cluster, when)
+    alert = "UPDATE" if changes and not old_news and not _article_alerted(cluster, article.id) else None
     change = "; ".join(changes) or None
     if changes:
-        _append_history(cluster, row, article, when, kind, alert=alert, change=change)
-        if _has_quantity(row) and row.stance != "denied" and alert is not None:
+        if _has_quantity(row) and row.stance != "denied" and not old_news and _quantity_change(cluster, row):
             cluster.quantity_min, cluster.quantity_max = row.quantity_min, row.quantity_max
             cluster.quantity_unit = row.quantity_unit
+        _append_history(cluster, row, article, when, kind, alert=alert, change=change)
     row.cluster = cluster
     _merge_into_cluster(cluster, row, when, kind)
     session.flush()
@@ -650,7 +651,7 @@ def find_cluster(session: Session, claim: Claim, when: datetime) -> ClaimCluster
     )
     candidates = []
     for cluster in session.scalars(query):
-        if not _categories_compatible(claim.category, cluster.category):
+        if not _categories_compatible(claim, cluster):
             continue
         first, last = _aware(cluster.first_seen_at), _aware(cluster.last_seen_at)
         if when > last + MAX_GAP or when < first - MAX_GAP:
@@ -887,16 +888,29 @@ def _quantities_compatible(claim: Claim, cluster: ClaimCluster) -> bool:
     return _close(claim.quantity_min, cluster.quantity_min, QUANTITY_TOLERANCE)
 
 
-def _categories_compatible(claim_category: str, cluster_category: str) -> bool:
-    if claim_category == cluster_category or claim_category == "unspecified":
+def _categories_compatible(claim: Claim, cluster: ClaimCluster) -> bool:
+    """Same or compatible category; a general claim ("weapons") joins a specific cluster unless it brings
+    a figure of another kind (a "$2.5 billion package" is not a count of HIMARS)."""
+    if claim.category == cluster.category:
         return True
-    return any({claim_category, cluster_category} <= group for group in COMPATIBLE_CATEGORIES)
+    if claim.category == "unspecified":
+        if not _has_quantity(claim):
+            return True
+        return cluster.quantity_unit is not None and (
+            _unit_family(claim.quantity_unit) == _unit_family(cluster.quantity_unit)
+        )
+    return any({claim.category, cluster.category} <= group for group in COMPATIBLE_CATEGORIES)
 
 
 def _is_old_news(cluster: ClaimCluster, when: datetime) -> bool:
     """A change reported by an article older than the cluster's last alert is history, not news."""
     alerted = [datetime.fromisoformat(entry["at"]) for entry in cluster.history or [] if entry.get("alert")]
     return bool(alerted) and when < max(alerted)
+
+
+def _article_alerted(cluster: ClaimCluster, article_id: int) -> bool:
+    """Tell whether this article already gave the cluster an alert (NEW or UPDATE)."""
+    return any(entry.get("alert") and entry.get("article_id") == article_id for entry in cluster.history or [])
 
 
 def _names_party(claimant: str, parties: tuple[str | None, ...]) -> bool:

@@ -390,6 +390,46 @@ def test_different_transfers_get_their_own_clusters(Session):
     assert years_later.kind == "NEW" and years_later.cluster.id != shells.cluster.id
 
 
+def test_one_article_gives_one_alert_per_cluster(Session):
+    with Session() as session, session.begin():
+        article = _article(session, _source(session, "moscow_times"), "a1", "", _when(2023, 11, 1))
+        headline = dedupe.record_claim(session, article=article, claim=_claim(
+            "N. Korea Sends Russia Artillery Rounds", start=0))
+        body = dedupe.record_claim(session, article=article, claim=_claim(
+            "The NIS has learned that more than one million artillery rounds have been transferred.", start=60,
+            quantity={"min": 1e6, "max": None, "unit": "rounds"}, claimant="South Korea's National Intelligence Service"))
+        later = dedupe.record_claim(session, article=_article(session, _source(session, "yonhap"), "a2", "",
+                                                              _when(2023, 11, 5)),
+                                    claim=_claim("Russian officials confirmed receiving the shells.",
+                                                 claimant="Russian officials"))
+    assert [headline.kind, body.kind, later.kind] == ["NEW", None, "UPDATE"]
+    assert body.cluster.id == headline.cluster.id == later.cluster.id
+    assert later.change == "new claimant: party (Russian officials)"
+    # The body's figure and claimant are kept, so the next report of them is no news either.
+    assert [entry["alert"] for entry in later.cluster.history] == ["NEW", None, "UPDATE"]
+    assert later.cluster.quantity_min == 1e6
+    assert later.cluster.claimant_kinds == ["media", "intelligence", "party"]
+
+
+def test_general_claims_join_specific_clusters_only_without_a_foreign_figure(Session):
+    with Session() as session, session.begin():
+        source = _source(session, "ap")
+        himars = dedupe.record_claim(session, article=_article(session, source, "a1", "", _when(2024, 1, 1)),
+                                     claim=_claim("The US sent 20 HIMARS to Ukraine.", supplier="USA",
+                                                  recipient="UKR", category="artillery_systems",
+                                                  quantity={"min": 20, "max": 20, "unit": "items"}))
+        weapons = dedupe.record_claim(session, article=_article(session, source, "a2", "", _when(2024, 1, 2)),
+                                      claim=_claim("The US keeps arming Ukraine.", supplier="USA", recipient="UKR",
+                                                   category="unspecified"))
+        package = dedupe.record_claim(session, article=_article(session, source, "a3", "", _when(2024, 1, 3)),
+                                      claim=_claim("The US sent a $2.5 billion package to Ukraine.", supplier="USA",
+                                                   recipient="UKR", category="unspecified",
+                                                   quantity={"min": 2.5e9, "max": 2.5e9, "unit": "usd"}))
+    assert [himars.kind, weapons.kind, package.kind] == ["NEW", None, "NEW"]
+    assert weapons.cluster.id == himars.cluster.id != package.cluster.id
+    assert himars.cluster.quantity_unit == "items" and package.cluster.quantity_unit == "usd"
+
+
 def test_old_news_is_recorded_without_an_alert(Session):
     with Session() as session, session.begin():
         source = _source(session, "yonhap")
