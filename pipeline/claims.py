@@ -155,8 +155,9 @@ def load_rules(lexicon_dir: str | None = None) -> Rules:
         all_terms[term] = True
     item_re, _ = _compile_terms(all_terms, case_split=True)
 
-    cue_res = {kind: _words_regex(cues[kind]) for kind in ("give", "commit", "receive", "arrive", "include", "nominal")}
-    prefilter = _words_regex(cues["give"] + cues["commit"] + cues["receive"] + cues["arrive"] + cues["include"] + cues["nominal"])
+    kinds = ("give", "commit", "receive", "arrive", "include", "nominal", "source")
+    cue_res = {kind: _words_regex(cues[kind]) for kind in kinds}
+    prefilter = _words_regex([c for kind in kinds for c in cues[kind]])
     blockers = {
         kind: _words_regex(cues[kind])
         for kind in ("request", "refusal", "conditional", "use", "hedge", "deny", "commit_modifiers", "speech",
@@ -351,7 +352,7 @@ def find_cues(text: str, rules: Rules) -> list[Mention]:
         rules: compiled lexicons.
     """
     cues = []
-    for kind in ("give", "commit", "receive", "arrive", "include", "nominal"):
+    for kind in ("give", "commit", "receive", "arrive", "include", "nominal", "source"):
         for m in rules.cue_res[kind].finditer(text):
             kind_here = kind
             if kind in ("give", "commit", "receive") and _NOUNLIKE_CUES.match(m.group(0)) and \
@@ -468,8 +469,8 @@ def _clause_bounds(text: str, pos: int, parties: list[Mention], verb_positions: 
         if not joiner:
             continue
         cut = p.start - len(joiner.group(0))
-        has_own_verb = any(p.end <= c <= p.end + 60 for c in verb_positions)
-        verb_before = any(c < cut for c in verb_positions)
+        has_own_verb = any(p.end <= c <= p.end + 60 for c in verb_positions if c >= 0)
+        verb_before = any((c if c >= 0 else -c - 1) < cut for c in verb_positions)
         if not (has_own_verb and verb_before):
             continue
         if pos < cut < end:
@@ -637,19 +638,23 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
            ctx: Context, passive: bool) -> Frame:
     """Decide suppliers and recipients for a cue inside clause [lo, hi)."""
     f = Frame()
+    deferred_object = None
     usable = [p for p in parties if p.kind in ("party", "pronoun") and (lo <= p.start < hi or p.end <= lo)]
     left = [p for p in usable if lo <= p.start and p.end <= cue.start]
     right = [p for p in usable if cue.end <= p.start and p.end <= hi]
     kind = cue.kind
-    receiving = kind == "receive" or (kind == "nominal" and re.match(r"(?i)(?:purchase|acquisition|import)", cue.text))
+    receiving = kind in ("receive", "source") or (kind == "nominal" and re.match(r"(?i)(?:purchase|acquisition|import)", cue.text))
 
     # indirect object right after the verb: "sent Russia shells", "supplying Moscow with drones"
     if right and kind in ("give", "commit") and not passive:
         p = right[0]
         if p.prep is None and re.fullmatch(r"\s*(?:the\s+)?", text[cue.end:p.start]) and not p.possessive:
-            group = _coordinated(p, usable, text)
-            f.recipients = _codes(group, parties, ctx)
-            f.notes.append(f"recipient:indirect-object:{p.text}")
+            if p.kind == "pronoun":
+                deferred_object = p  # resolved once the subject is known ("Tehran began supplying it")
+            else:
+                group = _coordinated(p, usable, text)
+                f.recipients = _codes(group, parties, ctx)
+                f.notes.append(f"recipient:indirect-object:{p.text}")
     if right and receiving and right[0].possessive and right[0].kind == "party" and re.fullmatch(r"\s*(?:the\s+)?", text[cue.end:right[0].start]):
         f.suppliers = _codes([right[0]], parties, ctx)
         f.notes.append(f"supplier:possessive-object:{right[0].text}")
@@ -673,7 +678,15 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             f.notes.append(f"recipient:in:{p.text}")
     # subject: the closest bare party left of the cue (or the subject of an earlier coordinated verb)
     subject = None
-    for p in reversed(left):
+    vp_coord = re.search(r"(?i)\band\s+(?:has\s+|have\s+|had\s+|also\s+|is\s+|was\s+|will\s+|\w+ly\s+)*$", text[lo:cue.start])
+    if vp_coord and kind in ("give", "commit", "receive"):
+        first_bare = [p for p in usable if p.prep is None and p.kind == "party" and p.end <= cue.start]
+        if first_bare:
+            subject = first_bare[0]
+            f.notes.append("subject:coordinated-verb")
+    for p in ([] if subject is not None else reversed(left)):
+        if p.kind == "pronoun" and p.possessive and not rules_body_after(text, p):
+            continue
         if p.prep == "with" and re.fullmatch(r"\s+(?:\w+ly\s+)?(?:\w+ing\s+(?:to\s+(?:have\s+)?)?)?", text[p.end:cue.start]):
             subject = p  # absolute clause: "with Pyongyang appearing to receive ..."
             break
@@ -693,6 +706,8 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
                 if dest:
                     f.recipients = [dest[0].code]
                     f.notes.append(f"recipient:earlier-clause:{dest[0].text}")
+    if subject is not None and passive and any(it.start <= subject.start < it.end for it in items):
+        subject = None  # "North Korean soldiers are being sent": the subject is the item
     if subject is not None:
         group = _coordinated(subject, usable, text) if subject.kind == "party" else [subject]
         avoid = f.recipients[0] if f.recipients else None
@@ -736,6 +751,17 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             elif not f.suppliers:
                 f.suppliers = codes
                 f.notes.append(f"supplier:subject:{subject.text}")
+    if deferred_object is not None and not f.recipients:
+        code = _resolve_pronoun(deferred_object, parties, ctx, f.suppliers[0] if f.suppliers else None)
+        if code:
+            f.recipients = [code]
+            f.notes.append(f"recipient:indirect-object:{deferred_object.text}")
+    if kind in ("give", "commit") and not f.recipients and not passive:
+        for p in right:
+            if p.kind == "party" and p.possessive and any(0 <= it.start - p.end <= 3 for it in items):
+                f.recipients = [p.code]  # "supplying half of Russia's ammunition needs"
+                f.notes.append(f"recipient:possessive-of-item:{p.text}")
+                break
     if kind in ("give", "commit", "nominal") and f.suppliers:
         for p in usable:
             if p.kind == "party" and lo <= p.start < hi and re.search(
@@ -747,6 +773,11 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
                     f.suppliers.append(p.code)
                     f.notes.append(f"supplier:jointly-with:{p.text}")
     return f
+
+
+def rules_body_after(text: str, p: Mention) -> bool:
+    """True when a possessive pronoun heads a body word: "its military", "their forces"."""
+    return bool(re.match(r"\s+(?:military|army|armed forces|forces|troops|government|navy|air force|defen[cs]e ministry)\b", text[p.end:]))
 
 
 def _pick_item(text: str, items: list[Mention], cue: Mention, lo: int, hi: int, sides_order: str,
@@ -781,8 +812,8 @@ def _pick_item(text: str, items: list[Mention], cue: Mention, lo: int, hi: int, 
 
 def _status(window: str, cue: Mention, rules: Rules) -> tuple[str, str]:
     """Delivered or committed, with the cue that decided."""
-    if cue.kind == "arrive":
-        return "delivered", f"status:arrived:{cue.text}"
+    if cue.kind in ("arrive", "source"):
+        return "delivered", f"status:{cue.kind}:{cue.text}"
     if cue.kind == "commit":
         return "committed", f"status:commit-verb:{cue.text}"
     m = rules.blockers["commit_modifiers"].search(window)
@@ -866,9 +897,10 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         return []
     role_parties = [p for p in parties if not any(s <= p.start < e for s, e in quoted)]
     military = bool(rules.military_re.search(text)) or any(it.priority > 0 and not it.weak for it in items)
-    verb_positions = [c.start for c in cues if c.kind in ("give", "commit", "receive", "arrive")]
+    verb_positions = [c.start for c in cues if c.kind in ("give", "commit", "receive", "arrive", "source")]
     verb_positions += [m.start() for m in rules.blockers["use"].finditer(text)]
-    verb_positions += [m.start() for m in rules.blockers["speech"].finditer(text)]
+    # speech verbs only count as a verb *before* a joiner: stored negated so they never open a clause
+    verb_positions += [-m.start() - 1 for m in rules.blockers["speech"].finditer(text)]
     claims: list[Claim] = []
     for cue in cues:
         claims += _claims_for_cue(text, sentence, cue, role_parties, items, ctx, rules, military, verb_positions, claims)
@@ -909,6 +941,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     sides = "left-right" if (passive or cue.kind in ("arrive", "nominal")) else "right"
     if cue.kind == "include":
         sides = "right-left"
+    elif cue.kind == "source":
+        sides = "left"
     elif cue.kind in ("give", "commit") and not passive:
         sides = "right-left"  # "the shells it had promised Kyiv"
     relative_ok = bool(re.search(r"(?i)(?:\b(?:that|which)\s+)?(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*|it|they|we|he|she|the \w+)\s+"
@@ -921,7 +955,11 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     frame = _frame(text, cue, lo, hi, parties, items, ctx, passive)
     notes = [f"cue:{cue.kind}:{cue.text}" + (":passive" if passive else "")] + frame.notes
     suppliers, recipients = list(frame.suppliers), list(frame.recipients)
-    if not suppliers and not recipients and cue.kind not in ("arrive", "receive", "include", "nominal") and not ctx.claims:
+    if cue.kind == "include" and not suppliers and not recipients and earlier:
+        suppliers = [earlier[-1].supplier] if earlier[-1].supplier else []
+        recipients = [earlier[-1].recipient] if earlier[-1].recipient else []
+        notes.append("parties:same-sentence-claim")
+    if not suppliers and not recipients and cue.kind not in ("arrive", "receive", "include", "nominal", "source") and not ctx.claims:
         return []  # only an origin adjective ("Western-designed vehicles to be sent"): too thin
     if rules.blockers["domestic"].search(text[lo:hi]) and not (suppliers and recipients):
         return []  # own procurement or production
@@ -1063,7 +1101,9 @@ def _merge_claims(claims: list[Claim]) -> list[Claim]:
         if any(x.startswith("cue:arrive") for x in c.cues + twin.cues):
             twin.status = "delivered"
         elif c.status == "committed" and twin.status != "committed" and (
-                any(x.startswith("cue:commit") for x in c.cues) or any(x.startswith(("cue:nominal", "cue:include")) for x in twin.cues)):
+                any(x.startswith(("cue:nominal", "cue:include")) for x in twin.cues)
+                or (any(x.startswith("cue:commit") for x in c.cues) and "status:default-delivered" in twin.cues
+                    and not any(x.startswith(("cue:give", "cue:receive", "cue:arrive")) for x in twin.cues))):
             twin.status = "committed"
         if c.stance != "affirmed" and twin.stance == "affirmed":
             twin.stance = c.stance
