@@ -611,7 +611,8 @@ def classify_claimant(claimant: str | None, stance: str | None = None, *, suppli
     Checked in this order: a denied stance is a "denial"; unnamed sources (or no claimant: the outlet
     itself) are "media"; a claimant naming the supplier or recipient (Pyongyang, the Kremlin, Russian
     officials for a transfer to Russia) is the "party" itself; then intelligence agencies, researchers
-    and think tanks, officials and governments, news media; any other name is "other".
+    and think tanks, officials and governments (also a state named alone: "Washington", "the United
+    States"), news media; any other name (a person without a title) is "other".
 
     Args:
         claimant: who makes the claim, as written, or None when the outlet states it.
@@ -625,11 +626,12 @@ def classify_claimant(claimant: str | None, stance: str | None = None, *, suppli
         return "media"
     if _names_party(claimant, (supplier, recipient)):
         return "party"
-    for kind, pattern in (("intelligence", _INTELLIGENCE), ("research", _RESEARCH), ("official", _OFFICIAL),
-                          ("media", _MEDIA)):
+    for kind, pattern in (("intelligence", _INTELLIGENCE), ("research", _RESEARCH), ("official", _OFFICIAL)):
         if pattern.search(claimant):
             return kind
-    return "other"
+    if _names_state(claimant):
+        return "official"
+    return "media" if _MEDIA.search(claimant) else "other"
 
 
 def find_cluster(session: Session, claim: Claim, when: datetime) -> ClaimCluster | None:
@@ -908,6 +910,12 @@ def _is_old_news(cluster: ClaimCluster, when: datetime) -> bool:
     return bool(alerted) and when < max(alerted)
 
 
+def _names_state(claimant: str) -> bool:
+    """Tell whether the claimant names any state of the lexicon by name, capital or leader."""
+    pattern = _party_patterns().get("*")
+    return bool(pattern and pattern[0] and pattern[0].search(claimant))
+
+
 def _article_alerted(cluster: ClaimCluster, article_id: int) -> bool:
     """Tell whether this article already gave the cluster an alert (NEW or UPDATE)."""
     return any(entry.get("alert") and entry.get("article_id") == article_id for entry in cluster.history or [])
@@ -920,33 +928,43 @@ def _names_party(claimant: str, parties: tuple[str | None, ...]) -> bool:
     ("The Moscow Times"); a demonym needs an official body beside it ("Russian officials", "North Korean
     state media"), since "Iranian media" are not Tehran.
     """
-    aliases = _party_aliases()
+    patterns = _party_patterns()
     for code in parties:
-        names, demonyms = aliases.get(code or "", ((), ()))
-        for name in names:
-            if re.search(rf"(?<!\w){re.escape(name)}(?!\w)(?!\s+{_OUTLET_WORDS})", claimant):
-                return True
-        for demonym in demonyms:
-            if re.search(rf"(?<!\w){re.escape(demonym)}(?!\w)", claimant) and (
-                _OFFICIAL.search(claimant) or _INTELLIGENCE.search(claimant) or _STATE_MEDIA.search(claimant)
-            ):
-                return True
+        names, demonyms = patterns.get(code or "", (None, None))
+        if names and names.search(claimant):
+            return True
+        if demonyms and demonyms.search(claimant) and (
+            _OFFICIAL.search(claimant) or _INTELLIGENCE.search(claimant) or _STATE_MEDIA.search(claimant)
+        ):
+            return True
     return False
 
 
 @functools.cache
-def _party_aliases() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Party (names, demonyms) from the claims lexicon (pipeline/lexicons/parties.json), read once."""
+def _party_patterns() -> dict[str, tuple[re.Pattern | None, re.Pattern | None]]:
+    """Per party code, regexes of its names and of its demonyms, from the claims lexicon
+    (pipeline/lexicons/parties.json, read once); "*" holds the names of every party."""
     path = Path(__file__).parent / "lexicons" / "parties.json"
     try:
         parties = json.loads(path.read_text(encoding="utf-8")).get("parties", {})
     except (OSError, ValueError):
         return {}
-    return {
-        code: (tuple(entry.get("names", [])), tuple(entry.get("demonyms", [])))
-        for code, entry in parties.items()
-        if isinstance(entry, dict)
+
+    def alternation(words: list[str], outlet_guard: bool) -> re.Pattern | None:
+        if not words:
+            return None
+        guard = rf"(?!\s+{_OUTLET_WORDS})" if outlet_guard else ""
+        longest_first = sorted(set(words), key=len, reverse=True)
+        return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, longest_first))})(?!\w){guard}")
+
+    entries = {code: entry for code, entry in parties.items() if isinstance(entry, dict)}
+    patterns = {
+        code: (alternation(entry.get("names", []), True), alternation(entry.get("demonyms", []), False))
+        for code, entry in entries.items()
     }
+    every_name = [name for entry in entries.values() for name in entry.get("names", [])]
+    patterns["*"] = (alternation(every_name, True), None)
+    return patterns
 
 
 def _reports_by_cluster(session: Session, cluster_id: int | None = None) -> dict[int, list[dict]]:

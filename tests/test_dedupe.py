@@ -468,6 +468,8 @@ def test_old_news_is_recorded_without_an_alert(Session):
         ("The Moscow Times", "affirmed", "media"),
         ("the Kremlin", "denied", "denial"),
         ("Yoo Sang-bum", "affirmed", "other"),
+        ("Tokyo and Washington", "affirmed", "official"),
+        ("the Kyiv Independent", "affirmed", "media"),
     ],
 )
 def test_claimant_kinds(claimant, stance, kind):
