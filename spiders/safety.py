@@ -48,8 +48,8 @@ def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
-                or ip.is_multicast or ip.is_unspecified)
+    # is_global excludes private, loopback, link-local, reserved, shared (100.64/10) and unspecified ranges.
+    return ip.is_global and not ip.is_multicast
 
 
 def refused_address(host: str, allow: bool | tuple[str, ...], addresses: list[str] | None = None) -> str | None:

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
 from pipeline.config import load_settings
 from pipeline.sources import (
@@ -116,6 +117,7 @@ class GenericSpider(MoscowTimesSpider):
         if not key:
             raise ValueError("the generic spider needs a source: scrapy crawl generic -a source=<key>")
         self.use_source(load_source(key, self.base_url_arg, settings.get("TW_SOURCES_DIR")))
+        self.crawler.signals.connect(self.on_request_dropped, signal=signals.request_dropped)
         host = discovery.read_host(self.config.base_url)
         addresses = resolve_addresses(host)
         if addresses and all(host_allowed(a, self.allow_private_hosts) for a in addresses):
@@ -219,17 +221,51 @@ class GenericSpider(MoscowTimesSpider):
             fetched_at=datetime.now(timezone.utc),
         )
 
+    def on_request_dropped(self, request, spider=None) -> None:
+        """Record an article whose redirect led back to a URL already requested (a redirect loop).
+
+        The scheduler drops such a request as a duplicate without calling any errback.
+        """
+        chain = request.meta.get("redirect_urls")
+        if chain and request.cb_kwargs.get("identity"):
+            self.record_error(chain[0], "redirect_loop")
+
     def on_article_error(self, failure):
-        """Count why an article was not fetched; a refused private address is named as such."""
-        if failure.check(IgnoreRequest) and PRIVATE_REASON in str(failure.value):
-            self.record_error(failure.request.url, "private_host")
+        """Count why an article was not fetched, naming hostile-input reasons the parent lumps together."""
+        reason = name_hostile_failure(failure)
+        if reason:
+            # After redirects, name the article URL the feed gave, not the last hop.
+            self.record_error((failure.request.meta.get("redirect_urls") or [failure.request.url])[0], reason)
             return
         super().on_article_error(failure)
 
     def on_discovery_error(self, failure):
         """Count a feed, sitemap or listing that could not be read; the rest of the run goes on."""
-        if failure.check(IgnoreRequest) and PRIVATE_REASON in str(failure.value):
-            self.record_error(failure.request.url, "discovery_private_host")
+        reason = name_hostile_failure(failure)
+        if reason:
+            self.record_error(failure.request.url, f"discovery_{reason}")
             return
         super().on_discovery_error(failure)
+
+
+def name_hostile_failure(failure) -> str | None:
+    """Name failures from hostile input: "private_host", "too_large" (also gzip bombs), "redirect_limit".
+
+    Returns None for the rest, which the parent's classifier names.
+
+    Args:
+        failure: the Twisted failure of a request.
+    """
+    message = str(failure.value)
+    if failure.check(IgnoreRequest):
+        if PRIVATE_REASON in message:
+            return "private_host"
+        if "DOWNLOAD_MAXSIZE" in message or "max size" in message.lower():
+            return "too_large"  # HttpCompressionMiddleware stops a decompression bomb this way
+        if "redirect" in message.lower():
+            return "redirect_limit"
+    # Scrapy cancels a body that grows past DOWNLOAD_MAXSIZE (no Content-Length) without naming the size.
+    if failure.check(DownloadCancelledError):
+        return "too_large"
+    return None
 
