@@ -207,6 +207,7 @@ class Mention:
     priority: int = 0  # parties: 1 for names; items: 2 named, 1 class, 0 generic
     origin: str | None = None  # items: supplier named by a demonym ("North Korean shells")
     weak: bool = False  # items that need military context ("equipment", "fuel")
+    before: str = ""  # pronouns: the text just before, to spot relative clauses
 
 
 _PREPOSITIONS = (
@@ -292,8 +293,10 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
     for m in rules.pronoun_re.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        found.append(Mention(m.start(), m.end(), m.group(0), "pronoun", None, _prep_before(text, m.start()),
-                             m.group(0).lower() in ("its", "their")))
+        pron = Mention(m.start(), m.end(), m.group(0), "pronoun", None, _prep_before(text, m.start()),
+                       m.group(0).lower() in ("its", "their"))
+        pron.before = text[max(0, m.start() - 40):m.start()]
+        found.append(pron)
     found.sort(key=lambda x: (x.start, x.kind))
     return found
 
@@ -497,6 +500,10 @@ def _resolve_pronoun(pron: Mention, parties: list[Mention], ctx: Context, avoid:
     """Resolve 'it', 'the country', 'its' to the sentence's subject, else the previous sentence's."""
     earlier = [p for p in parties if p.end <= pron.start and p.kind == "party" and p.code and p.code != avoid]
     bare = [p for p in earlier if p.prep is None]
+    if earlier and pron.text.lower() in ("it", "they") and pron.prep is None and re.search(
+            r"(?i)(?:systems?|weapons|tanks|jets|missiles|drones|shells|aid|ammunition|equipment|rounds|vehicles|package|batter(?:y|ies))"
+            r"\s+(?:that\s+|which\s+)?$", pron.before):
+        return earlier[-1].code  # "thanked Germany for the IRIS-T systems it has delivered"
     if bare:
         return bare[0].code
     if earlier:
@@ -538,7 +545,13 @@ def _find_claimant(text: str, cue_pos: int, rules: Rules, ctx: Context) -> tuple
             who, how = m.group("who"), "said-who"
     if who is None:
         return None, None
-    who = who.strip(" \"“”'.")
+    who = who.strip(" \"“”'")
+    if who.endswith(".") and not re.search(r"\b[A-Z]\.$", who):
+        who = who[:-1]
+    if len(who.split()) > 5:
+        who = re.split(r"\s(?:after|before|when|as|that|since|because|while|and then|days after|weeks after)\s", who)[-1]
+    if re.search(r"(?i)\b(?:package|aid|weapons|tranche|assistance|shipment|attack|strike|came|comes)\b", who) and how.startswith("speech-before"):
+        return None, None
     who = re.sub(r"^(?:information|data|intelligence|a report|reports|a statement|figures|documents)\s+"
                  r"(?:provided by|from|released by|by|of)\s+", "", who, flags=re.IGNORECASE)
     who = re.sub(r"\s+(?:on|last|this|earlier|late|early)\s+(?:\w+day|week|month|year|night|morning)\b.*$", "", who)
@@ -678,23 +691,39 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             f.notes.append(f"recipient:in:{p.text}")
     # subject: the closest bare party left of the cue (or the subject of an earlier coordinated verb)
     subject = None
+    gerund_bare = False
+    if cue.text.lower().endswith("ing") and kind in ("give", "commit", "receive"):
+        prev = text[max(0, cue.start - 30):cue.start]
+        if re.search(r"(?i)(?:^|[,;:(]|\b(?:that|of|for|against|about|on|by|without|from|in|after|before|like|over|than|"
+                     r"while|when|or|but|is|are|was|were|means|mean|meant|risk|risks|idea|cost|costs))\s*$", prev) and not \
+                re.search(r"(?i)\b(?:been|be|began|begun|begin|begins|started|start|starts|continue[sd]?|kept|keeps|keep|"
+                          r"resumed|stopped|halted|denied|denies|deny|admitted|admits|avoid(?:ed|s)?|is|are|was|were)\s+$", prev):
+            gerund_bare = True
+            owner = [p for p in left if p.kind in ("party", "pronoun") and re.fullmatch(r"(?:['’]s)?\s+(?:of\s+)?", text[p.end:cue.start])]
+            if owner:
+                subject = owner[-1]  # "accused Iran of supplying", "North Korea supplying arms"
+                f.notes.append("subject:gerund-owner")
     vp_coord = re.search(r"(?i)\band\s+(?:has\s+|have\s+|had\s+|also\s+|is\s+|was\s+|will\s+|\w+ly\s+)*$", text[lo:cue.start])
     if vp_coord and kind in ("give", "commit", "receive"):
         first_bare = [p for p in usable if p.prep is None and p.kind == "party" and p.end <= cue.start]
         if first_bare:
             subject = first_bare[0]
             f.notes.append("subject:coordinated-verb")
-    for p in ([] if subject is not None else reversed(left)):
+    for p in ([] if (subject is not None or gerund_bare) else reversed(left)):
         if p.kind == "pronoun" and p.possessive and not rules_body_after(text, p):
             continue
         if p.prep == "with" and re.fullmatch(r"\s+(?:\w+ly\s+)?(?:\w+ing\s+(?:to\s+(?:have\s+)?)?)?", text[p.end:cue.start]):
             subject = p  # absolute clause: "with Pyongyang appearing to receive ..."
             break
+        if p.prep in ("after", "before", "since", "until", "as", "once") and re.fullmatch(
+                r"\s+(?:\w+ly\s+|has\s+|have\s+|had\s+|is\s+|was\s+|will\s+|would\s+|also\s+|finally\s+)*", text[p.end:cue.start]):
+            subject = p  # "days after Washington announced"
+            break
         if p.prep is not None and p.prep != "and":
             continue
         subject = p
         break
-    if subject is None and kind in ("give", "commit", "receive") and not passive and lo > 0:
+    if subject is None and not gerund_bare and kind in ("give", "commit", "receive") and not passive and lo > 0:
         earlier = [p for p in usable if p.end <= lo and p.prep is None]
         if earlier and re.fullmatch(r"\s*(?:,\s*)?(?:but|and|while)?\s*(?:also\s+|then\s+|later\s+|has\s+|have\s+|had\s+|is\s+|"
                                     r"are\s+|was\s+|will\s+|would\s+|\w+ly\s+)*", text[lo:cue.start]) and \
@@ -751,6 +780,12 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             elif not f.suppliers:
                 f.suppliers = codes
                 f.notes.append(f"supplier:subject:{subject.text}")
+    if kind == "nominal" and not f.suppliers:
+        for p in left:
+            if p.kind == "party" and re.fullmatch(r"(?:['’]s)?\s+(?:(?:military|security|defen[cs]e|weapons|arms|lethal|total|new|"
+                                                  r"additional|further|latest)\s+)*", text[p.end:cue.start]) and p.code not in f.recipients:
+                f.suppliers = [p.code]  # "U.S. military aid to Ukraine"
+                f.notes.append(f"supplier:modifier:{p.text}")
     if deferred_object is not None and not f.recipients:
         code = _resolve_pronoun(deferred_object, parties, ctx, f.suppliers[0] if f.suppliers else None)
         if code:
@@ -954,6 +989,10 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         return []
     frame = _frame(text, cue, lo, hi, parties, items, ctx, passive)
     notes = [f"cue:{cue.kind}:{cue.text}" + (":passive" if passive else "")] + frame.notes
+    if cue.kind in ("give", "commit") and not frame.suppliers and cue.text.lower().endswith("ing") and re.search(
+            r"(?i)(?:^|[,;:(]|\b(?:that|for|against|about|on|without|like|than|means|risk|risks|idea|cost|costs))\s*$",
+            text[max(0, cue.start - 30):cue.start]):
+        return []  # "supplying weapons to Ukraine makes NATO a party": nobody is said to supply
     suppliers, recipients = list(frame.suppliers), list(frame.recipients)
     if cue.kind == "include" and not suppliers and not recipients and earlier:
         suppliers = [earlier[-1].supplier] if earlier[-1].supplier else []
