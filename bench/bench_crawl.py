@@ -44,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     modes = [("fast", FAST)] + ([("polite", {})] if args.polite else [])
     with start_mirror() as mirror:
-        articles = [a for a in mirror.expected_articles() if a["listed"] == "feeds"]
+        articles = mirror.expected_articles()
         baseline = time_baseline(mirror.base_url, articles)
         print(f"baseline  urllib sequential fetch of {len(articles)} article pages: {baseline:6.2f} s")
         for label, overrides in modes:
