@@ -26,8 +26,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, union
+from sqlalchemy.orm import Session, defer
 from w3lib.url import canonicalize_url as _w3_canonicalize
 
 from pipeline.models import Alert, Article, Claim, ClaimCluster, Source
@@ -154,7 +154,6 @@ def _is_noise_param(name: str) -> bool:
     """Tell whether a query parameter only tracks readers or asks for the AMP rendering."""
     name = name.lower()
     return name in TRACKING_PARAMS or name in AMP_PARAMS or name.startswith(TRACKING_PREFIXES)
-
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -698,15 +697,9 @@ def count_sources(session: Session, cluster_id: int) -> int:
         session: the caller's session.
         cluster_id: the ClaimCluster id.
     """
-    analysed = set(
-        session.scalars(
-            select(Claim.article_id).where(Claim.cluster_id == cluster_id, Claim.stance != "denied").distinct()
-        )
-    )
-    if not analysed:
-        return 0
-    copies = set(session.scalars(select(Article.id).where(Article.duplicate_of_id.in_(analysed))))
-    return len(analysed | copies)
+    analysed = select(Claim.article_id).where(Claim.cluster_id == cluster_id, Claim.stance != "denied")
+    copies = select(Article.id).where(Article.duplicate_of_id.in_(analysed))
+    return session.scalar(select(func.count()).select_from(union(analysed, copies).subquery()))
 
 
 def format_quantity(quantity: dict | None, *, unit: bool = True) -> str:
@@ -969,22 +962,24 @@ def _party_patterns() -> dict[str, tuple[re.Pattern | None, re.Pattern | None]]:
 
 def _reports_by_cluster(session: Session, cluster_id: int | None = None) -> dict[int, list[dict]]:
     """Every source of every cluster (or one): claims with their article and outlet, plus credited copies."""
+    unread = (defer(Article.body), defer(Article.minhash))  # bodies are not shown; skip loading them
     query = (
         select(Claim, Article, Source)
         .join(Article, Claim.article_id == Article.id)
         .join(Source, Article.source_id == Source.id)
         .where(Claim.cluster_id.is_not(None))
+        .options(*unread)
     )
     if cluster_id is not None:
         query = query.where(Claim.cluster_id == cluster_id)
     rows = session.execute(query).all()
     copies: dict[int, list[tuple[Article, Source]]] = {}
-    article_ids = {article.id for _claim, article, _source in rows}
-    if article_ids:
+    for chunk in _chunks(sorted({article.id for _claim, article, _source in rows})):
         copy_rows = session.execute(
             select(Article, Source)
             .join(Source, Article.source_id == Source.id)
-            .where(Article.duplicate_of_id.in_(article_ids))
+            .where(Article.duplicate_of_id.in_(chunk))
+            .options(*unread)
         )
         for copy, source in copy_rows:
             copies.setdefault(copy.duplicate_of_id, []).append((copy, source))
