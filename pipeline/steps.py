@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 # A source is marked degraded when more than this share of a run's pages parse badly.
 DRIFT_THRESHOLD = 0.5
 DRIFT_MIN_PAGES = 3
-DRIFT_PROBLEMS = {"empty_body", "no_title", "no_date"}
+# "selectors_missed": the site's own selectors stopped matching (a redesign), even when generic
+# extraction still rescues the body; without it such drift would pass silently.
+DRIFT_PROBLEMS = {"empty_body", "no_title", "no_date", "selectors_missed"}
 
 
 @contextmanager
@@ -141,7 +143,7 @@ def update_source_health(session: Session, problems_by_source: dict[int, list[li
         degraded = len(page_problems) >= DRIFT_MIN_PAGES and share > DRIFT_THRESHOLD
         if degraded and source.status != "degraded":
             source.status = "degraded"
-            source.status_reason = f"{bad} of {len(page_problems)} pages without title, date or body"
+            source.status_reason = f"{bad} of {len(page_problems)} pages without title, date or body, or missing site selectors"
             source.status_changed_at = utcnow()
             changes.append(f"{source.key} degraded: {source.status_reason}")
             payload = {"kind": "HEALTH", "outlet": source.name, "source": source.key, "reason": source.status_reason}
