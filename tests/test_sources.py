@@ -15,7 +15,15 @@ from pipeline.cli_sources import sources_app
 from pipeline.config import load_settings
 from pipeline.crawl import run_crawl
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
-from pipeline.mirror.outlets import OUTLETS, SHARED_OUTLETS, outlet_routes, read_shared_pages, written_pages, OutletMirror
+from pipeline.mirror.outlets import (
+    OUTLETS,
+    SHARED_OUTLETS,
+    OutletMirror,
+    outlet_routes,
+    read_shared_pages,
+    source_overrides,
+    written_pages,
+)
 from pipeline.models import RawPage
 from pipeline.parse import parse_article
 from pipeline.source_check import check_source, list_sources
@@ -302,3 +310,25 @@ def test_list_sources_and_the_cli_sub_app(tmp_path, monkeypatch):
     assert {row["key"] for row in json.loads(result.output)} == set(rows)
     missing = CliRunner().invoke(sources_app, ["check", "no_such_source"])
     assert missing.exit_code == 2 and "no source 'no_such_source'" in missing.output
+
+
+def test_source_overrides_point_each_served_outlet_at_the_mirror(outlets_mirror):
+    overrides = source_overrides(outlets_mirror)
+    for key in ("kyiv_independent", "meduza_en", "yonhap_en", "rferl"):
+        assert overrides[f"TW_SOURCE_{key.upper()}_BASE_URL"] == outlets_mirror.source_url(key)
+    served = {key for key in SHARED_OUTLETS if f"TW_SOURCE_{key.upper()}_BASE_URL" in overrides}
+    assert served == (set(SHARED_OUTLETS) if NEWS_PAGES.is_dir() else set())
+    assert "TW_SOURCE_MOSCOW_TIMES_BASE_URL" not in overrides
+
+
+def test_sources_check_of_the_moscow_times_mirror_uses_its_own_identity_rule(tmp_path):
+    from pipeline.mirror import start_mirror
+
+    with start_mirror() as mirror:
+        settings = settings_for(tmp_path, TW_MOSCOW_TIMES_BASE_URL=mirror.base_url, TW_ALLOW_PRIVATE_HOSTS="1")
+        report = check_source(settings, "moscow_times", timeout=3)
+    assert report["ok"], report["problems"]
+    kinds = {row["kind"] for row in report["documents"] if row["articles"]}
+    assert kinds == {"feed", "sitemap", "listing"}
+    assert report["sample"]["identity"].startswith("moscow_times:a") and report["sample"]["title"]
+    assert not any("/preview/" in row["url"] for row in report["documents"])

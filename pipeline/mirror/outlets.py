@@ -203,6 +203,17 @@ def read_shared_pages(news_pages: Path, key: str) -> list[Page]:
             for f, k in zip(files, sorted(expected))]
 
 
+def source_overrides(mirror: OutletMirror) -> dict[str, str]:
+    """Return TW_SOURCE_<KEY>_BASE_URL settings pointing every outlet this mirror serves at it (for the demo).
+
+    Args:
+        mirror: a running outlets mirror.
+    """
+    served = [key for key in OUTLETS if any(path.startswith(f"/{key}/") and not path.endswith("/robots.txt")
+                                            for path in mirror.routes)]
+    return {f"TW_SOURCE_{key.upper()}_BASE_URL": mirror.source_url(key) for key in served}
+
+
 def outlet_routes(pages: dict[str, list[Page]], now: datetime | None = None) -> dict[str, Handler]:
     """Return the routes of every outlet: the written ones always, the real-page ones when pages are given.
 
