@@ -259,6 +259,22 @@ def test_marking_is_idempotent_and_credits_copies_found_later(Session):
     assert after[copy.id][1] == first.id
 
 
+def test_a_copy_rewritten_into_another_story_loses_its_link_and_credit(Session):
+    with Session() as session, session.begin():
+        outlets = [_source(session, key) for key in ("afp", "yonhap")]
+        first = _article(session, outlets[0], "a1", AFP_STORY, first_seen=_when(2023, 11, 1))
+        copy = _article(session, outlets[1], "a2", _syndicated("Yonhap"), first_seen=_when(2023, 11, 2))
+        dedupe.mark_near_duplicates(session, [first.id, copy.id])
+        decision = dedupe.record_claim(session, article=first, claim=_claim("North Korea sent shells."))
+        assert decision.cluster.source_count == 2
+        # The outlet replaces its copy with its own reporting; the store empties minhash on changed text.
+        copy.body, copy.minhash = FOLLOW_UP_JUNE, None
+        counts = dedupe.mark_near_duplicates(session, [copy.id])
+        assert counts == {"articles": 1, "duplicates": 0, "canonical": 1, "changed": 1}
+        assert copy.duplicate_of_id is None and copy.minhash is not None
+        assert session.get(ClaimCluster, decision.cluster.id).source_count == 1
+
+
 # --- claim clusters ----------------------------------------------------------------------------------
 
 
