@@ -60,6 +60,8 @@ def upsert_raw_page(
 ) -> tuple[RawPage, bool]:
     """Store a fetched page under its identity; return (page, changed) where changed means new content.
 
+    Unchanged content only moves fetched_at, so refetching the same page twice changes nothing else.
+
     Args:
         session: the caller's session.
         source_id: id of the Source the page belongs to.
@@ -74,6 +76,8 @@ def upsert_raw_page(
     digest = hashlib.sha256(html).hexdigest()
     page = session.scalar(select(RawPage).where(RawPage.identity == identity))
     if page is not None and page.sha256 == digest:
+        # Record the check: otherwise a newer feed date would trigger the same refetch every run.
+        page.fetched_at = fetched_at or utcnow()
         return page, False
     if page is None:
         page = RawPage(identity=identity, source_id=source_id)

@@ -64,10 +64,10 @@ class RawPageStorePipeline:
         self.engine.dispose()
 
     def process_item(self, item):
-        """Store the page; a refetch with identical content only records the new fetch time."""
+        """Store the page; a refetch with identical content only records the new fetch time (store does it)."""
         with self.sessions() as session, session.begin():
             existed = session.scalar(select(RawPage.id).where(RawPage.identity == item["identity"])) is not None
-            page, changed = upsert_raw_page(
+            _, changed = upsert_raw_page(
                 session,
                 source_id=self.source_id,
                 identity=item["identity"],
@@ -78,10 +78,6 @@ class RawPageStorePipeline:
                 run_id=self.run_id,
                 fetched_at=item["fetched_at"],
             )
-            if not changed:
-                # The page was checked now; without this an unchanged page with a newer feed date
-                # would be refetched on every run.
-                page.fetched_at = item["fetched_at"]
         state = "new" if not existed else ("changed" if changed else "unchanged")
         self.crawler.stats.inc_value(f"tw/stored/{state}")
         return item
