@@ -79,7 +79,10 @@ def crawl_sources(settings: Settings, run_key: str) -> dict:
             if isinstance(value, int):
                 totals[key] += value
         for reason, count in (summary.get("errors") or {}).items():
-            skipped.append(f"{source.key}: {count} page(s) skipped: {reason}")
+            skipped.append(f"{source.key}: {count} page(s) failed: {reason}")
+        for reason, count in (summary.get("skipped") or {}).items():
+            if reason != "known":  # known articles are the incremental crawl working, counted above
+                skipped.append(f"{source.key}: {count} link(s) not followed: {reason}")
     result = dict(totals)
     result["skipped"] = skipped
     return result
