@@ -144,9 +144,10 @@ def check_article(fetcher: "Fetcher", source: SourceConfig, url: str) -> dict:
     if fetched.error:
         return {**report, "error": fetched.error, "problems": ["fetch_failed"]}
     text = decode_html(fetched.body, fetched.content_type)
-    article = parse_article(text, url)
-    selectors = {}
     rules = site_rules(source)
+    # The source file's selectors, when it gives some, are the rules this outlet's pages are parsed with.
+    article = parse_article(text, url, rules=rules) if rules else parse_article(text, url)
+    selectors = {}
     if rules is not None:
         soup = BeautifulSoup(text, "lxml")
         for name, sources in (("title", rules.title), ("date", rules.published), ("authors", rules.authors)):
@@ -155,7 +156,7 @@ def check_article(fetcher: "Fetcher", source: SourceConfig, url: str) -> dict:
         if source.selectors.get("body"):
             selectors["body"] = bool(soup.select(rules.body_parts))
     problems = list(article.problems)
-    if selectors and not all(selectors.values()):
+    if selectors and not all(selectors.values()) and "selectors_missed" not in problems:
         problems.append("selectors_missed")
     return {
         **report,
