@@ -510,12 +510,13 @@ _RESEARCH = re.compile(
     re.I,
 )
 _OFFICIAL = re.compile(
-    r"\b(?:minist(?:er|ry|ries)|Pentagon|White House|State Department|Department|government|president|"
-    r"prime minister|premier|chancellor|spokes(?:man|woman|person)|officials?|secretary|general|admiral|"
-    r"commander|military|army|armed forces|navy|air force|joint chiefs|chiefs? of staff|embassy|ambassador|"
-    r"diplomat|Kremlin|lawmakers?|parliament(?:ary)?|senators?|congress(?:man|woman)?|administration|"
-    r"foreign office|NATO|European Union|EU|G7|United Nations|UN|council|authorities|mayor|governor|"
-    r"envoy|cabinet|presidential|Downing Street|Elysee|Élysée)\b",
+    r"\b(?:minist(?:ers?|ry|ries)|Pentagon|White House|State Department|Department|government|presidents?|"
+    r"prime ministers?|premier|chancellor|spokes(?:man|woman|men|women|person|people)|officials?|"
+    r"secretar(?:y|ies)|generals?|admirals?|commanders?|military|army|armed forces|navy|air force|"
+    r"joint chiefs|chiefs? of staff|embassy|ambassadors?|diplomats?|Kremlin|lawmakers?|parliament(?:ary)?|"
+    r"senators?|congress(?:man|woman|men|women)?|administration|foreign office|NATO|European Union|"
+    r"European Commission|EU|G7|United Nations|UN|council|authorities|mayors?|governors?|envoys?|cabinet|"
+    r"presidential|Downing Street|Elysee|Élysée)\b",
     re.I,
 )
 _STATE_MEDIA = re.compile(r"\bstate(?:-run)? (?:media|news agency|television|TV|broadcaster)\b|\b(?:KCNA|IRNA)\b", re.I)

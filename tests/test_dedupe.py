@@ -476,6 +476,7 @@ def test_old_news_is_recorded_without_an_alert(Session):
         ("Ukraine's military intelligence (HUR)", "hedged", "intelligence"),
         ("South Korea's defence minister Shin Won-sik", "affirmed", "official"),
         ("the Pentagon", "affirmed", "official"),
+        ("Western diplomats", "hedged", "official"),
         ("Conflict Armament Research", "affirmed", "research"),
         ("the Kremlin", "affirmed", "party"),
         ("North Korean state media", "affirmed", "party"),
