@@ -1,4 +1,4 @@
-"""Scoring for the claim detector: labelled dev set, false alarms on ordinary news, speed."""
+"""Scoring for the claim detector: labelled dev set, labelled full articles, false alarms on ordinary news, speed."""
 
 from __future__ import annotations
 
@@ -96,37 +96,72 @@ def score_dev(records: list[dict]) -> DevScore:
     """
     s = DevScore()
     for rec in records:
-        got = detect_claims(rec["text"])
-        want = rec["claims"]
-        if want and got:
-            s.sentence_tp += 1
-        elif got:
-            s.sentence_fp += 1
-        elif want:
-            s.sentence_fn += 1
-        core = lambda x: (x["supplier"], x["recipient"], x["category"])  # noqa: E731
-        remaining = [core(w) for w in want]
-        matched = 0
-        for c in got:
-            key = (c.supplier, c.recipient, c.category)
-            if key in remaining:
-                remaining.remove(key)
-                matched += 1
-        s.claim_tp += matched
-        s.claim_fp += len(got) - matched
-        s.claim_fn += len(want) - matched
-        for e, c in _pair(want, got):
-            for f in FIELDS:
-                ok = _field_ok(f, e, c)
-                if ok is None:
-                    continue
-                s.field_total[f] += 1
-                s.field_right[f] += int(ok)
-                if not ok:
-                    s.errors.append((rec["id"], f, e.get(f), getattr(c, f), rec["text"][:70]))
-        if matched != len(want) or len(got) != matched:
-            s.errors.append((rec["id"], "claims", [core(w) for w in want], [(c.supplier, c.recipient, c.category) for c in got],
-                             rec["text"][:110]))
+        _score_sentence(s, rec["id"], rec["text"], rec["claims"], detect_claims(rec["text"]))
+    return s
+
+
+def _sentence_of_claim(sentences: list[dict], claim: Claim) -> int | None:
+    """Index of the labelled sentence a found claim belongs to (by offsets, then by the item's words)."""
+    overlapping = [i for i, s in enumerate(sentences) if s["start"] < claim.end and claim.start < s["end"]]
+    if len(overlapping) > 1 and claim.item:
+        holding = [i for i in overlapping if claim.item.lower() in sentences[i]["text"].lower()]
+        if holding:
+            return holding[0]
+    return overlapping[0] if overlapping else None
+
+
+def _score_sentence(s: DevScore, sid: str, text: str, want: list[dict], got: list[Claim]) -> None:
+    """Add one labelled sentence's sentence-level, claim-level and field figures to s."""
+    if want and got:
+        s.sentence_tp += 1
+    elif got:
+        s.sentence_fp += 1
+    elif want:
+        s.sentence_fn += 1
+    remaining = [(w["supplier"], w["recipient"], w["category"]) for w in want]
+    matched = 0
+    for c in got:
+        key = (c.supplier, c.recipient, c.category)
+        if key in remaining:
+            remaining.remove(key)
+            matched += 1
+    s.claim_tp += matched
+    s.claim_fp += len(got) - matched
+    s.claim_fn += len(want) - matched
+    for e, c in _pair(want, got):
+        for f in FIELDS:
+            ok = _field_ok(f, e, c)
+            if ok is None:
+                continue
+            s.field_total[f] += 1
+            s.field_right[f] += int(ok)
+            if not ok:
+                s.errors.append((sid, f, e.get(f), getattr(c, f), text[:70]))
+    if matched != len(want) or len(got) != matched:
+        s.errors.append((sid, "claims", [(w["supplier"], w["recipient"], w["category"]) for w in want],
+                         [(c.supplier, c.recipient, c.category) for c in got], text[:110]))
+
+
+def score_articles(records: list[dict]) -> DevScore:
+    """Run the detector over whole labelled articles and score every sentence of them.
+
+    Args:
+        records: article records ({"id", "text", "sentences": [{"start", "end", "text", "claims"}]}).
+    """
+    s = DevScore()
+    for rec in records:
+        sentences = rec["sentences"]
+        found: list[list[Claim]] = [[] for _ in sentences]
+        for c in detect_claims(rec["text"]):
+            i = _sentence_of_claim(sentences, c)
+            if i is None:
+                s.sentence_fp += 1
+                s.claim_fp += 1
+                s.errors.append((rec["id"], "outside", None, (c.supplier, c.recipient, c.category), c.sentence[:110]))
+                continue
+            found[i].append(c)
+        for i, sent in enumerate(sentences):
+            _score_sentence(s, f"{rec['id']}#{i}", sent["text"], sent["claims"], found[i])
     return s
 
 
