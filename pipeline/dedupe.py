@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -282,17 +282,20 @@ class NearDuplicateIndex:
         self._tables: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
         self._ids: list[int] = []
         self._sizes: list[int] = []
+        self._order: list = []
         self._matrix = np.empty((1024, NUM_PERM), dtype=np.uint32)
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    def add(self, article_id: int, signature: Signature) -> None:
-        """Index an article; add canonical articles only, in first-seen order.
+    def add(self, article_id: int, signature: Signature, order_key=None) -> None:
+        """Index an article; add canonical articles only.
 
         Args:
             article_id: the Article id.
             signature: its minhash_signature.
+            order_key: when it was first seen, any comparable value given for all articles or for none
+                (then the order of insertion counts).
         """
         row = len(self._ids)
         if row == len(self._matrix):
@@ -300,6 +303,7 @@ class NearDuplicateIndex:
         self._matrix[row] = signature.minhash.hashvalues
         self._ids.append(article_id)
         self._sizes.append(signature.size)
+        self._order.append(row if order_key is None else order_key)
         for table, key in zip(self._tables, self._band_keys(signature)):
             present = table.get(key)
             if present is None:
@@ -310,7 +314,7 @@ class NearDuplicateIndex:
                 table[key] = [present, row]
 
     def matches(self, signature: Signature) -> list[tuple[int, float]]:
-        """Return (article_id, containment) of indexed articles that contain this text, earliest first.
+        """Return (article_id, containment, order_key) of indexed articles that contain this text, earliest first.
 
         Args:
             signature: the signature of the text to look up.
@@ -328,7 +332,7 @@ class NearDuplicateIndex:
                 rows.add(present)
         if not rows:
             return []
-        ordered = sorted(rows)
+        ordered = sorted(rows, key=self._order.__getitem__)
         jaccard = (self._matrix[ordered] == signature.minhash.hashvalues).mean(axis=1)
         found = []
         for row, similarity in zip(ordered, jaccard.tolist()):
@@ -336,18 +340,18 @@ class NearDuplicateIndex:
             shared = similarity * (signature.size + self._sizes[row]) / (1 + similarity)
             containment = min(1.0, shared / signature.size)
             if containment >= self.min_containment:
-                found.append((self._ids[row], containment))
+                found.append((self._ids[row], containment, self._order[row]))
         return found
 
-    def find(self, signature: Signature, accept: Callable[[int], bool] | None = None) -> int | None:
+    def find(self, signature: Signature, before=None) -> int | None:
         """Return the earliest indexed article this text is a copy of, or None.
 
         Args:
             signature: the signature of the text to look up.
-            accept: optional filter on candidate article ids (e.g. only articles seen earlier).
+            before: only consider articles whose order key is smaller (seen before the text's article).
         """
-        for article_id, _containment in self.matches(signature):
-            if accept is None or accept(article_id):
+        for article_id, _containment, order_key in self.matches(signature):
+            if before is None or order_key < before:
                 return article_id
         return None
 
@@ -361,39 +365,35 @@ class NearDuplicateIndex:
         return (keys ^ (keys >> np.uint64(29))).tolist()
 
 
-def check_text(index: NearDuplicateIndex, article_id: int, text: str,
-               accept: Callable[[int], bool] | None = None) -> tuple[Signature, int | None]:
+def check_text(index: NearDuplicateIndex, article_id: int, text: str, order_key=None) -> tuple[Signature, int | None]:
     """The dedupe path for one text: sign it, look it up, index it when it is not a copy.
 
     Args:
         index: the index of canonical articles seen so far.
         article_id: the id the text is indexed under when it is canonical.
         text: the article body.
-        accept: optional filter on candidate canonical ids (see NearDuplicateIndex.find).
+        order_key: when the article was first seen (see NearDuplicateIndex.add); only earlier articles
+            can be its original.
 
     Returns:
         The text's signature and the id of the article it copies (None when it is canonical).
     """
     signature = minhash_signature(text)
-    original = index.find(signature, accept)
+    original = index.find(signature, before=order_key)
     if original is None and signature.size >= MIN_SHINGLES:
-        index.add(article_id, signature)
+        index.add(article_id, signature, order_key)
     return signature, original
 
 
-def load_near_duplicate_index(session: Session, exclude: Iterable[int] = ()) -> tuple[NearDuplicateIndex, dict]:
-    """Rebuild the index from stored signatures of canonical articles, in first-seen order.
+def load_near_duplicate_index(session: Session, exclude: Iterable[int] = ()) -> NearDuplicateIndex:
+    """Rebuild the index from stored signatures of canonical articles, keyed by first-seen order.
 
     Args:
         session: the caller's session.
         exclude: article ids to leave out (those about to be re-checked).
-
-    Returns:
-        The index and each indexed article's first-seen order key, by id.
     """
     excluded = set(exclude)
     index = NearDuplicateIndex()
-    order: dict[int, tuple] = {}
     rows = session.execute(
         select(Article.id, Article.first_seen_at, Article.minhash)
         .where(Article.minhash.is_not(None), Article.duplicate_of_id.is_(None))
@@ -404,9 +404,8 @@ def load_near_duplicate_index(session: Session, exclude: Iterable[int] = ()) -> 
             continue
         signature = signature_from_bytes(data)
         if signature.size >= MIN_SHINGLES:
-            index.add(article_id, signature)
-            order[article_id] = _order_key(first_seen, article_id)
-    return index, order
+            index.add(article_id, signature, _order_key(first_seen, article_id))
+    return index
 
 
 def mark_near_duplicates(session: Session, article_ids: list[int]) -> dict:
@@ -423,7 +422,7 @@ def mark_near_duplicates(session: Session, article_ids: list[int]) -> dict:
     Returns:
         Counts: articles, duplicates, canonical, changed (duplicate_of_id moved).
     """
-    index, order = load_near_duplicate_index(session, exclude=article_ids)
+    index = load_near_duplicate_index(session, exclude=article_ids)
     keys = sorted(
         _order_key(first_seen, article_id)
         for chunk in _chunks(list(article_ids))
@@ -437,11 +436,7 @@ def mark_near_duplicates(session: Session, article_ids: list[int]) -> dict:
         articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_([k[1] for k in chunk])))}
         for own_key in chunk:
             article = articles[own_key[1]]
-            signature, original = check_text(
-                index, article.id, article.body or "", accept=lambda other: order[other] < own_key
-            )
-            if original is None and signature.size >= MIN_SHINGLES:
-                order[article.id] = own_key
+            signature, original = check_text(index, article.id, article.body or "", own_key)
             article.minhash = signature_to_bytes(signature)
             if article.duplicate_of_id != original:
                 touched.update(i for i in (article.duplicate_of_id, original) if i is not None)
@@ -688,11 +683,11 @@ def describe_changes(cluster: ClaimCluster, claim: Claim, kind: str) -> list[str
 
 
 def count_sources(session: Session, cluster_id: int) -> int:
-    """Count the distinct articles corroborating a cluster: those with a claim in it that is not a
-    denial, plus their near-duplicate copies (syndicated copies are credited, not analysed).
+    """Count the distinct articles corroborating a cluster, syndicated copies included.
 
-    Distinct articles, not outlets: the same outlet repeating a claim in a later story is one more
-    report. list_clusters also gives outlet_count.
+    The articles with a claim in the cluster that is not a denial, plus their near-duplicate copies
+    (credited, not analysed). Distinct articles, not outlets: the same outlet repeating a claim in a
+    later story is one more report; list_clusters also gives outlet_count.
 
     Args:
         session: the caller's session.
