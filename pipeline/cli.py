@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline import steps
+from pipeline.cli_sources import sources_app
 from pipeline.config import Settings, load_settings
 
 app = typer.Typer(help="Transfer Watch: find new claims of arms transfers in the news.", no_args_is_help=True)
@@ -23,6 +24,7 @@ bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=T
 app.add_typer(claims_app, name="claims")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(bench_app, name="bench")
+app.add_typer(sources_app, name="sources")
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
@@ -62,7 +64,8 @@ def _print_summary(title: str, summary: dict) -> None:
         f"{detect.get('claims_known', 0)} known; alerts queued: {detect.get('alerts_new', 0)} NEW, "
         f"{detect.get('alerts_update', 0)} UPDATE",
     )
-    table.add_row("alert", ", ".join(f"{k} {v}" for k, v in alert.items() if isinstance(v, int)) or "nothing to send")
+    others = [f"{k.replace('_', ' ')} {v}" for k, v in alert.items() if isinstance(v, int) and v and k != "sent"]
+    table.add_row("alert", ", ".join([f"sent {alert.get('sent', 0)}", *others]))
     console.print(table)
     skipped = list(crawl.get("skipped", [])) + list(parse.get("skipped", []))
     skipped += [f"alert: {item}" for item in alert.get("permanent_failures", []) or []]
@@ -98,6 +101,8 @@ def demo(
         state_dir=state,
         database_url=base.extra.get("TW_DEMO_DATABASE_URL") or f"sqlite:///{state / 'transfer_watch.db'}",
         allow_private_hosts=True,
+        # The mirror is of The Moscow Times only; other outlets would be crawled live.
+        extra={**base.extra, "TW_SOURCES": "moscow_times"},
     )
     with start_mirror() as mirror:
         settings = replace(settings, moscow_times_base_url=mirror.base_url)

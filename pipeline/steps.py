@@ -63,6 +63,7 @@ def crawl_sources(settings: Settings, run_key: str) -> dict:
         run_key: the run's unique name.
     """
     from pipeline.crawl import run_crawl
+    from pipeline.sources import crawl_arguments
 
     with open_sessions(settings) as Session, Session() as session, session.begin():
         store.upsert_run(session, run_key)
@@ -70,7 +71,7 @@ def crawl_sources(settings: Settings, run_key: str) -> dict:
     skipped: list[str] = []
     for source in load_sources(settings):
         try:
-            summary = run_crawl(settings, run_key, source=source.key)
+            summary = run_crawl(settings, run_key, source=source.key, **crawl_arguments(settings, source))
         except Exception as error:  # one outlet's failure must not cost the others their run
             log.error("crawl of %s failed: %s", source.key, error)
             skipped.append(f"{source.key}: crawl failed: {error}")
@@ -95,8 +96,10 @@ def parse_pages(settings: Settings, run_key: str) -> dict:
         settings: the run's settings.
         run_key: the run's unique name.
     """
-    from pipeline.parse import parse_article
+    from pipeline.parse import decode_html, parse_article
+    from pipeline.sources import site_rules
 
+    rules_by_key = {source.key: site_rules(source) for source in load_sources(settings)}
     counts: Counter = Counter()
     skipped: list[str] = []
     problems_by_source: dict[int, list[list[str]]] = {}
@@ -111,7 +114,8 @@ def parse_pages(settings: Settings, run_key: str) -> dict:
             with Session() as session, session.begin():
                 page = session.get(RawPage, page_id)
                 try:
-                    parsed = parse_article(store.read_raw_html(page), page.url)
+                    html = decode_html(store.read_raw_html(page), page.content_type)
+                    parsed = parse_article(html, page.url, rules=rules_by_key.get(page.source.key))
                 except Exception as error:  # a bad page is recorded and skipped, the rest goes on
                     page.error = f"parse failed: {type(error).__name__}: {error}"[:2000]
                     page.parsed_sha256 = page.sha256
