@@ -198,6 +198,17 @@ def test_index_finds_copies_and_only_copies(name, text, is_copy):
     assert index.find(dedupe.minhash_signature(text)) == (7 if is_copy else None), name
 
 
+def test_index_links_only_to_the_earliest_earlier_article():
+    index = dedupe.NearDuplicateIndex()
+    index.add(5, dedupe.minhash_signature(AFP_STORY), order_key=(2,))
+    index.add(3, dedupe.minhash_signature(_syndicated("AFP")), order_key=(1,))  # seen first, indexed last
+    rewrite = dedupe.minhash_signature(_light_rewrite())
+    assert index.find(rewrite) == 3
+    assert index.find(rewrite, before=(2,)) == 3
+    assert index.find(rewrite, before=(1,)) is None
+    assert [match[0] for match in index.matches(rewrite)] == [3, 5]
+
+
 def test_real_articles_are_not_copies_of_each_other_but_their_copies_are(shared_dir):
     truth = json.loads((shared_dir / "data" / "article-extraction" / "ground-truth.json").read_text())
     bodies = [entry["articleBody"] for entry in truth.values() if len(entry["articleBody"].split()) > 150][:40]
