@@ -405,7 +405,10 @@ _CLAUSE_BREAK_RE = re.compile(
 _EXCHANGE_RE = re.compile(r"\b(?:in (?:exchange|return) for|in exchange|in return)\b", re.IGNORECASE)
 _EXCHANGE_FOR_RE = re.compile(r"\bin (?:exchange|return) for\b[^,;]*", re.IGNORECASE)
 _OWN_DESTINATION_RE = re.compile(
-    r"^[^;]*?\b(?:to|into|toward|towards)\s+(?:the|its|their|his|her|a|an)?\s*(?!Ukraine|Russia|either|both|any|other|all)(?:[a-z]|[A-Z][a-z]+\s+(?:region|front|border|Sea|Ocean|Mediterranean|Peninsula|flank|area|city|oblast))",
+    r"^[^;]*?(?<!according )(?<!close )(?<!closer )\b(?:to|into|toward|towards)\s+(?:(?:the|its|their|his|her|a|an)\s+)?(?!Ukraine|Russia)"
+    r"(?:[\w-]+\s+){0,3}(?:front|frontline|front lines?|border|borders|region|area|city|town|base|bases|zone|direction|sector|"
+    r"flank|positions?|territory|peninsula|Peninsula|sea|Sea|Ocean|Mediterranean|coast|island|oblast|province|garrison|"
+    r"exercises?|drills?|Arctic|Baltic|Pacific)\b",
 )
 _PERSONNEL_PURPOSE_RE = re.compile(
     r"\b(?:to fight|to help|to assist|to support|to join|to work|to serve|to bolster|to reinforce|alongside|"
@@ -454,6 +457,8 @@ class Context:
     parties: list[Mention] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     claimant: str | None = None
+    history: list[tuple[int, Claim]] = field(default_factory=list)  # (sentence number, claim) earlier in the article
+    number: int = 0  # this sentence's number in the article
 
 
 def _clause_bounds(text: str, pos: int, parties: list[Mention], verb_positions: list[int]) -> tuple[int, int]:
@@ -1021,6 +1026,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         if suppliers and prior.supplier in suppliers and prior.recipient and cue.kind in ("give", "commit", "include"):
             recipients = [prior.recipient]
             notes.append("recipient:previous-sentence-claim")
+    if (suppliers or recipients) and not (suppliers and recipients) and item.code != "personnel":
+        suppliers, recipients = _fill_from_article(suppliers, recipients, cue, ctx, notes)
     if not suppliers and not recipients:
         if (passive or cue.kind in ("include", "nominal", "arrive")) and ctx.claims:
             prior = ctx.claims[-1]
@@ -1061,6 +1068,28 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
                              claimant, sentence, 0, 0, list(notes)))
     out += _exchange_claims(text, cue, lo, hi, items, out, claimant, sentence, notes)
     return out
+
+
+def _fill_from_article(suppliers: list[str], recipients: list[str], cue: Mention, ctx: Context,
+                       notes: list[str]) -> tuple[list[str], list[str]]:
+    """Supply the missing side from the article's earlier claims, as a reader does.
+
+    Reporting about aid to one country names the recipient once ("Warsaw would send 14 Leopards"),
+    and a receipt often names only the recipient ("Russia took delivery of the missiles").
+    """
+    if suppliers and not recipients and cue.kind in ("give", "commit", "nominal", "include"):
+        for _, prior in reversed(ctx.history):
+            if prior.recipient and prior.recipient not in suppliers and prior.supplier != prior.recipient:
+                notes.append(f"recipient:article:{prior.recipient}")
+                return suppliers, [prior.recipient]
+    if recipients and not suppliers:
+        for number, prior in reversed(ctx.history):
+            if ctx.number - number > 3:
+                break
+            if prior.supplier and prior.recipient in recipients and prior.supplier not in recipients:
+                notes.append(f"supplier:article:{prior.supplier}")
+                return [prior.supplier], recipients
+    return suppliers, recipients
 
 
 def _exchange_claims(text, cue, lo, hi, items, made, claimant, sentence, notes) -> list[Claim]:
@@ -1125,6 +1154,9 @@ def _merge_claims(claims: list[Claim]) -> list[Claim]:
                 (m.supplier == c.supplier or None in (m.supplier, c.supplier))
                 and (m.recipient == c.recipient or None in (m.recipient, c.recipient))
             )
+            joined = (m.supplier or c.supplier, m.recipient or c.recipient)
+            if same_parties and joined[0] is not None and joined[0] == joined[1]:
+                continue  # "(UKR, None)" and "(None, UKR)" are not one claim
             if same_parties and (m.category == c.category or "unspecified" in (m.category, c.category)):
                 twin = m
                 break
@@ -1181,7 +1213,8 @@ def _next_context(sentence: str, claims: list[Claim], rules: Rules, ctx: Context
     """Context handed to the next sentence, computed lazily-cheaply."""
     parties = find_parties(_mask_dateline(sentence), rules) if rules.party_re.search(sentence) else []
     speaker = _sentence_claimant(sentence, rules, ctx) if re.search(r"\b(?:said|says|told|added|according)\b", sentence) else None
-    return Context(sentence, [p for p in parties if p.kind == "party"], claims, speaker or None)
+    history = ctx.history + [(ctx.number, c) for c in claims]
+    return Context(sentence, [p for p in parties if p.kind == "party"], claims, speaker or None, history, ctx.number + 1)
 
 
 def detect_record(record: dict) -> dict:
