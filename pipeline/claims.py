@@ -268,8 +268,8 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
         code = rules.party_map.get(key)
         if code is None:
             continue
-        if key in ("US", "UK", "EU", "U.S.", "U.K.") and text[m.end():m.end() + 1] == "-":
-            continue  # "US-made" is an origin, handled by demonyms
+        if re.match(rf"-(?:{_ORIGIN_SUFFIX})\b", text[m.end():m.end() + 16]):
+            continue  # "the US-made planes" is an origin, handled by demonyms
         if code == "WEST" and re.search(r"(?:Russia|Moscow|Iran|Tehran|Kremlin|China|Beijing|Pyongyang|Korea)['’]s?\s+$|"
                                         r"\b(?:its|their)\s+$", text[:m.start()]) and not key.startswith(("its W", "its w")):
             continue  # "Russia's allies" are not the West
@@ -445,6 +445,10 @@ _ACCORDING_RE = re.compile(r"\b(?:according to|citing|cited by|quoted by|as repo
                            r"in a (?:statement|report|post) (?:by|from))\s+(?P<who>(?:[^,;.\"”]|\.(?=[A-Za-z])|(?<=\b[A-Z])\.)"
                            r"{2,100})", re.IGNORECASE)
 _SAID_WHO_RE = re.compile(r"[,\"”]\s*(?:said|says|according to|added)\s+(?P<who>[A-Z][^,;\"”]{2,80}|the [^,;\"”]{2,80})")
+_SPEAKER_AFTER_RE = re.compile(
+    r"\s+(?:has\s+|have\s+|had\s+|also\s+)?(?:said|says|say|believes|believe|believed|claimed|claims|alleged|alleges|"
+    r"estimated|estimates|reported|reports|assessed|assesses|thinks|suspects)\s+"
+    r"(?:has\s+|have\s+|had\s+|was\s+|were\s+|is\s+|are\s+|would\s+|will\s+|been\s+|also\s+|\w+ly\s+)*")
 _PRONOUN_CLAIMANT = {"he", "she", "they", "it", "we", "i"}
 _COORD_RE = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s+or\s+|\s+as well as\s+)(?:the\s+)?\s*$", re.IGNORECASE)
 
@@ -662,6 +666,11 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
     right = [p for p in usable if cue.end <= p.start and p.end <= hi]
     kind = cue.kind
     receiving = kind in ("receive", "source") or (kind == "nominal" and re.match(r"(?i)(?:purchase|acquisition|import)", cue.text))
+    if kind == "receive" and re.match(r"(?i)(?:buy|bought|purchas|procur)", cue.text) and any(
+            p.kind == "party" and (p.prep == "for" or (p.prep is None and not p.possessive and not text[cue.end:p.start].strip()))
+            for p in right):
+        kind, receiving = "give", False  # "to buy Ukraine shells", "buy shells for Kyiv": the buyer supplies
+        f.notes.append("frame:buying-for")
 
     # indirect object right after the verb: "sent Russia shells", "supplying Moscow with drones"
     if right and kind in ("give", "commit") and not passive:
@@ -708,6 +717,14 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             if owner:
                 subject = owner[-1]  # "accused Iran of supplying", "North Korea supplying arms"
                 f.notes.append("subject:gerund-owner")
+            elif re.search(r"(?i)\b(?:accused|suspected|alleged|charged|blamed|sanctioned|penali[sz]ed)\s+(?:\w+\s+){0,2}(?:of|for|with)\s*$", prev):
+                accused = [p for p in left if p.kind in ("party", "pronoun") and p.prep is None and re.fullmatch(
+                    r"\s+(?:has\s+|have\s+|had\s+|is\s+|are\s+|was\s+|were\s+|been\s+|being\s+|also\s+|\w+ly\s+)*"
+                    r"(?:accused|suspected|alleged|charged|blamed|sanctioned|penali[sz]ed)\s+(?:\w+\s+){0,2}(?:of|for|with)\s*",
+                    text[p.end:cue.start])]
+                if accused:
+                    subject = accused[-1]  # "China has been accused of supplying"
+                    f.notes.append("subject:accused-of")
     vp_coord = re.search(r"(?i)\band\s+(?:has\s+|have\s+|had\s+|also\s+|is\s+|was\s+|will\s+|\w+ly\s+)*$", text[lo:cue.start])
     if vp_coord and kind in ("give", "commit", "receive"):
         first_bare = [p for p in usable if p.prep is None and p.kind == "party" and p.end <= cue.start]
@@ -726,6 +743,8 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             break
         if p.prep is not None and p.prep != "and":
             continue
+        if p.end < cue.start and _SPEAKER_AFTER_RE.fullmatch(text, p.end, cue.start):
+            continue  # "companies that the US said had shipped": the US is the claimant, not the subject
         subject = p
         break
     if subject is None and not gerund_bare and kind in ("give", "commit", "receive") and not passive and lo > 0:
@@ -878,10 +897,19 @@ def _stance(sentence: str, lo: int, hi: int, window: str, cue: Mention, rules: R
                           r"dismissed (?:[\w'\"‘’“”]+ ){0,3}(?:claims?|allegations?|reports?)|refuted|no evidence)\b", before, re.IGNORECASE)
     if deny_verb and not re.search(r"\bdespite\s+(?:\w+\s+){0,2}$", before[:deny_verb.start()]):
         return "denied", f"stance:denied:{deny_verb.group(0)}"
+    m = _DENIED_AFTER_RE.search(sentence, cue.end)
+    if m:
+        return "denied", f"stance:denied-after:{m.group(0)[:30]}"
     m = rules.blockers["hedge"].search(sentence, lo, hi)
     if m:
         return "hedged", f"stance:hedged:{m.group(0)}"
     return "affirmed", "stance:affirmed"
+
+
+_DENIED_AFTER_RE = re.compile(
+    r"(?i),\s*(?:(?:a|an)\s+(?:claim|allegation|accusation|charge|report|assertion)s?\s+(?:that\s+)?|which\s+)"
+    r"(?:[\w.'’-]+\s+){1,4}(?:has\s+|have\s+|had\s+)?(?:also\s+|repeatedly\s+|strongly\s+)?"
+    r"(?:denies|denied|deny|rejects|rejected|dismissed|dismisses|disputes|disputed)\b")
 
 
 def _blocked(window: str, clause_before: str, after: str, rules: Rules) -> str | None:
@@ -894,6 +922,9 @@ def _blocked(window: str, clause_before: str, after: str, rules: Rules) -> str |
     m = rules.blockers["modal"].search(window)
     if m:
         return f"speculation:{m.group(0)}"
+    m = _UNKNOWN_RE.search(clause_before)
+    if m:
+        return f"unknown:{m.group(0)}"
     m = re.search(r"(?<![\w-])(?:if|unless|whether)(?![\w])", clause_before, re.IGNORECASE)
     if m:
         return f"conditional:{m.group(0)}"
@@ -901,6 +932,12 @@ def _blocked(window: str, clause_before: str, after: str, rules: Rules) -> str |
     if m:
         return f"conditional-after:{m.group(0)}"
     return None
+
+
+_UNKNOWN_RE = re.compile(
+    r"(?i)\b(?:(?:no|not\s+(?:\w+\s+){0,2}(?:found|seen)|found\s+no|seen\s+no|little|lack\s+of|without)\s+(?:\w+\s+)?evidence\s+(?:that|of)|"
+    r"(?:not\s+(?:\w+\s+){0,2}(?:disclosed?|said|say|revealed?|specified|specify|confirmed?)|unclear|unknown|"
+    r"declined\s+to\s+(?:say|specify|disclose|confirm)|would\s+not\s+say|did\s+not\s+say)\s+(?:where|how|when|what|which|whether|if|who))\b")
 
 
 def _negation(text: str, lo: int, cue: Mention, after: str) -> str | None:
@@ -957,9 +994,7 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     after = text[cue.end:hi]
     if cue.kind == "nominal" and not _nominal_supports(text, cue, lo, hi, rules, items, parties):
         return []
-    if cue.kind == "include" and not re.search(
-            r"\b(?:package|packages|aid|assistance|tranche|shipments?|deliver(?:y|ies)|consignment|cargo|donation|"
-            r"transfers?|deal|contract|sale|support|supplies|drawdown)\b", text[max(lo, cue.start - 80):cue.start], re.IGNORECASE):
+    if cue.kind == "include" and not _include_governed(text, lo, cue):
         return []
     if cue.kind == "commit" and re.match(r"(?i)announc|unveil|approv|authori|sign", cue.text) and not re.search(
             r"\b(?:package|packages|aid|assistance|tranche|sale|sales|transfer|transfers|deal|contract|delivery|deliveries|"
@@ -1068,6 +1103,19 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
                              claimant, sentence, 0, 0, list(notes)))
     out += _exchange_claims(text, cue, lo, hi, items, out, claimant, sentence, notes)
     return out
+
+
+_CONTAINER_NOUNS = (r"\b(?:package|packages|aid|assistance|tranche|shipments?|deliver(?:y|ies)|consignment|cargo|donation|"
+                    r"transfers?|deal|contract|sale|support|supplies|drawdown)\b")
+
+
+def _include_governed(text: str, lo: int, cue: Mention) -> bool:
+    """True when 'includes' lists the contents of a package, sale or shipment."""
+    start = 0 if re.match(r"\s*(?:which|that)\b", text[lo:cue.start]) else lo  # "a package ..., which includes"
+    if re.search(_CONTAINER_NOUNS, text[max(start, cue.start - 80):cue.start], re.IGNORECASE):
+        return True
+    return cue.text.lower() == "included" and bool(re.match(
+        rf"\s+in\s+(?:\S+\s+){{0,6}}?{_CONTAINER_NOUNS}", text[cue.end:cue.end + 80], re.IGNORECASE))  # "were included in a package"
 
 
 def _fill_from_article(suppliers: list[str], recipients: list[str], cue: Mention, ctx: Context,
