@@ -418,7 +418,8 @@ _PERSONNEL_PURPOSE_RE = re.compile(
 )
 _PERSONNEL_RECIPIENT_RE = re.compile(
     r"\b(?:alongside|to help|to assist|to support|to join|to bolster|to reinforce|fight(?:ing)? for|on behalf of|"
-    r"in support of|for)\s+(?:the\s+)?$", re.IGNORECASE)
+    r"in support of|for|to (?:train|fight|serve|work) in)\s+(?:(?:the|eastern|western|southern|northern|far-eastern)\s+)*$",
+    re.IGNORECASE)
 _SPEECH_VERBS = (
     r"said|says|say|told|tells|added|adds|claimed|claims|stated|states|reported|reports|wrote|writes|noted|notes|"
     r"announced|announces|confirmed|confirms|insisted|insists|alleged|alleges|estimated|estimates|warned|warns|"
@@ -685,6 +686,14 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
     if right and receiving and right[0].possessive and right[0].kind == "party" and re.fullmatch(r"\s*(?:the\s+)?", text[cue.end:right[0].start]):
         f.suppliers = _codes([right[0]], parties, ctx)
         f.notes.append(f"supplier:possessive-object:{right[0].text}")
+    inner = [p for p in usable if cue.start < p.start and p.end <= cue.end and p.kind == "party"]
+    if inner and kind == "give" and not passive and not f.recipients:
+        f.recipients = _codes(inner[:1], parties, ctx)
+        f.notes.append(f"recipient:inside-cue:{inner[0].text}")
+    if kind == "arrive" and right and right[0].prep is None and re.match(r"(?i)reach|made it", cue.text) and \
+            not text[cue.end:right[0].start].strip(" the"):
+        f.recipients = _codes([right[0]], parties, ctx)  # "shells reach Ukraine"
+        f.notes.append(f"recipient:reach:{right[0].text}")
     # explicit prepositions
     for p in right + left:
         if p.prep == "from" and not f.suppliers:
@@ -695,7 +704,7 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             f.notes.append(f"supplier:by:{p.text}")
         elif p.prep in ("to", "for", "into") and not f.recipients and (not receiving or (p.prep == "for" and kind == "nominal")) and \
                 (p.start > cue.start or kind in ("nominal", "arrive", "include")):
-            if re.search(r"\b(?:(?:use|used|war|fight|fighting)\s+(?:in|against)|(?:threat|according|due|close|next|similar|"
+            if re.search(r"\b(?:(?:use|used|war|fight|fighting)\s+(?:in|against)|(?:threat|according|due|close|closer|nearer|next|similar|"
                          r"compared|equivalent|sufficient)\s+(?:to|for))\s+(?:the\s+)?$", text[max(0, p.start - 30):p.start]):
                 continue
             f.recipients = _codes(_coordinated(p, usable, text), parties, ctx)
@@ -981,6 +990,9 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     claims: list[Claim] = []
     for cue in cues:
         claims += _claims_for_cue(text, sentence, cue, role_parties, items, ctx, rules, military, verb_positions, claims)
+    claims = _merge_claims(claims)
+    for c in claims:
+        _fill_from_article(c, text, ctx)
     return _merge_claims(claims)
 
 
@@ -1061,8 +1073,6 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         if suppliers and prior.supplier in suppliers and prior.recipient and cue.kind in ("give", "commit", "include"):
             recipients = [prior.recipient]
             notes.append("recipient:previous-sentence-claim")
-    if (suppliers or recipients) and not (suppliers and recipients) and item.code != "personnel":
-        suppliers, recipients = _fill_from_article(suppliers, recipients, cue, ctx, notes)
     if not suppliers and not recipients:
         if (passive or cue.kind in ("include", "nominal", "arrive")) and ctx.claims:
             prior = ctx.claims[-1]
@@ -1118,26 +1128,29 @@ def _include_governed(text: str, lo: int, cue: Mention) -> bool:
         rf"\s+in\s+(?:\S+\s+){{0,6}}?{_CONTAINER_NOUNS}", text[cue.end:cue.end + 80], re.IGNORECASE))  # "were included in a package"
 
 
-def _fill_from_article(suppliers: list[str], recipients: list[str], cue: Mention, ctx: Context,
-                       notes: list[str]) -> tuple[list[str], list[str]]:
-    """Supply the missing side from the article's earlier claims, as a reader does.
+def _fill_from_article(claim: Claim, text: str, ctx: Context) -> None:
+    """Supply a claim's missing side from the article's earlier claims, as a reader does.
 
     Reporting about aid to one country names the recipient once ("Warsaw would send 14 Leopards"),
     and a receipt often names only the recipient ("Russia took delivery of the missiles").
     """
-    if suppliers and not recipients and cue.kind in ("give", "commit", "nominal", "include"):
-        for _, prior in reversed(ctx.history):
-            if prior.recipient and prior.recipient not in suppliers and prior.supplier != prior.recipient:
-                notes.append(f"recipient:article:{prior.recipient}")
-                return suppliers, [prior.recipient]
-    if recipients and not suppliers:
-        for number, prior in reversed(ctx.history):
-            if ctx.number - number > 3:
-                break
-            if prior.supplier and prior.recipient in recipients and prior.supplier not in recipients:
-                notes.append(f"supplier:article:{prior.supplier}")
-                return [prior.supplier], recipients
-    return suppliers, recipients
+    if claim.category == "personnel" or (claim.supplier is None) == (claim.recipient is None):
+        return
+    if claim.recipient is None and not any(x.startswith(("cue:receive", "cue:source")) for x in claim.cues):
+        same = [p for _, p in ctx.history if p.supplier == claim.supplier and p.recipient]
+        other = [p for _, p in ctx.history if p.recipient and p.recipient != claim.supplier and p.supplier != p.recipient]
+        pick = (same or other or [None])[-1]
+        if pick is not None:
+            claim.recipient = pick.recipient
+            claim.cues.append(f"recipient:article:{pick.recipient}")
+        return
+    if claim.supplier is None and not re.search(r"(?i)\bfrom\s+(?:the|its|their|a|an|various|several|other)\s", text):
+        near = [(n, p) for n, p in ctx.history if p.supplier and p.recipient == claim.recipient and p.supplier != claim.recipient
+                and ctx.number - n <= 8]
+        fitting = [p for n, p in near if p.category == claim.category] or [p for n, p in near if ctx.number - n <= 3]
+        if fitting:
+            claim.supplier = fitting[-1].supplier
+            claim.cues.append(f"supplier:article:{claim.supplier}")
 
 
 def _exchange_claims(text, cue, lo, hi, items, made, claimant, sentence, notes) -> list[Claim]:
