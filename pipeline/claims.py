@@ -366,7 +366,8 @@ def find_cues(text: str, rules: Rules) -> list[Mention]:
                 continue  # "Russian ships": the noun
             if kind in ("give", "commit") and re.search(r"(?:ed|en|sent|sold)$", m.group(0)) and re.search(
                     r"(?i)\b(?:the|a|an|of|its|their|all|any|some|these|those|that)\s+$",
-                    text[max(0, m.start() - 14):m.start()]) and re.match(
+                    text[max(0, m.start() - 14):m.start()]) and not re.search(
+                    r"(?i)\b(?:have|has|had|were|are)\s+(?:all|both|each)\s+$", text[max(0, m.start() - 20):m.start()]) and re.match(
                     r"\s+(?!(?:to|by|from|the|a|an|more|another|additional|its|their|over|up|some|dozens|hundreds|thousands|millions|"
                     r"him|her|them|us|it|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|several|about|around|nearly|"
                     r"almost|roughly|at|on|in|last|this|earlier|so|as|also|and|or|but)\b)[a-z]", text[m.end():]):
@@ -723,9 +724,14 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
                           r"resumed|stopped|halted|denied|denies|deny|admitted|admits|avoid(?:ed|s)?|is|are|was|were)\s+$", prev):
             gerund_bare = True
             owner = [p for p in left if p.kind in ("party", "pronoun") and re.fullmatch(r"(?:['’]s)?\s+(?:of\s+)?", text[p.end:cue.start])]
+            main = [p for p in usable if p.prep is None and p.end <= cue.start and not p.possessive]
             if owner:
                 subject = owner[-1]  # "accused Iran of supplying", "North Korea supplying arms"
                 f.notes.append("subject:gerund-owner")
+            elif re.search(r",\s*(?:also\s+|\w+ly\s+)?$", prev) and main and main[0].start < 40 and \
+                    re.match(r"\s+(?:has|have|had|is|are|was|were|also|\w+ed)\b", text[main[0].end:]):
+                subject = main[0]  # the participle shares the main clause's subject
+                f.notes.append("subject:participial-clause")
             elif re.search(r"(?i)\b(?:accused|suspected|alleged|charged|blamed|sanctioned|penali[sz]ed)\s+(?:\w+\s+){0,2}(?:of|for|with)\s*$", prev):
                 accused = [p for p in left if p.kind in ("party", "pronoun") and p.prep is None and re.fullmatch(
                     r"\s+(?:has\s+|have\s+|had\s+|is\s+|are\s+|was\s+|were\s+|been\s+|being\s+|also\s+|\w+ly\s+)*"
@@ -783,7 +789,8 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
                         f.recipients = codes
                         f.notes.append(f"recipient:subject-of-receipt:{subject.text}")
                 elif re.search(r"(?i)\b(?:made|make|makes|making|carried out|conducted|completed|announc\w*|approv\w*|unveil\w*|"
-                               r"pledg\w*|sign\w*|sent|send\w*|deliver\w*|provid\w*|resum\w*|began|begun|stepped up|"
+                               r"pledg\w*|sign\w*|sent|send\w*|deliver\w*|provid\w*|resum\w*|began|begun|stepped up|agre\w*|reprioriti[sz]\w*|"
+                               r"expedit\w*|accelerat\w*|speed\w* up|sped up|"
                                r"finali[sz]\w*|authori[sz]\w*|organi[sz]\w*|arrang\w*)\b", between):
                     if not f.suppliers:
                         f.suppliers = codes
@@ -1013,6 +1020,11 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
             r"donation|shipment|shipments|support|weapons|arms|that|it|they|plans?|exports?|purchase|provision|supply|"
             r"supplies|funding|drawdown|would|will|to)\b", after[:120], re.IGNORECASE):
         return []
+    if cue.kind == "commit" and re.match(r"(?i)announc|confirm|unveil", cue.text) and re.match(r"\s+that\b", after) and \
+            any(v > cue.end for v in verb_positions):
+        return []  # "announced that Ukraine had received ...": the inner verb carries the claim
+    if cue.kind in ("arrive", "include") and not [it for it in items if lo <= it.start and it.end <= hi]:
+        return _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules)
     if cue.kind == "arrive" and not [it for it in items if lo <= it.start and it.end <= cue.start]:
         return []
     if cue.kind == "receive" and rules.blockers["receive_nontransfer"].match(after.lstrip()):
@@ -1023,7 +1035,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         return []
     negation = _negation(text, lo, cue, after)
     reported = bool(rules.blockers["speech"].search(text) or re.search(r"(?i)\baccording to\b", text))
-    if negation and (not reported or re.search(r"(?i)\b(?:yet|so far)\b", text[cue.end:hi]) or negation.lower() in ("no", "none")):
+    if negation and (not reported or re.search(r"(?i)\b(?:yet|so far)\b", text[cue.end:hi]) or negation.lower() in ("no", "none")
+                     or re.search(r"(?i)\b(?:of|for|about|by|on)\s+(?:not|never)\s+$", text[max(0, cue.start - 20):cue.start])):
         return []  # "has not sent", "received no shells": a refusal or a gap, not a claim
     sides = "left-right" if (passive or cue.kind in ("arrive", "nominal")) else "right"
     if cue.kind == "include":
@@ -1126,6 +1139,32 @@ def _include_governed(text: str, lo: int, cue: Mention) -> bool:
         return True
     return cue.text.lower() == "included" and bool(re.match(
         rf"\s+in\s+(?:\S+\s+){{0,6}}?{_CONTAINER_NOUNS}", text[cue.end:cue.end + 80], re.IGNORECASE))  # "were included in a package"
+
+
+_ANAPHOR_RE = re.compile(
+    r"^[\s\"“]*(?:They|It|These|Those|The\s+(?:first\s+|second\s+|latest\s+|new\s+|last\s+|initial\s+)?"
+    r"(?:shipment|batch|delivery|deliveries|consignment|tranche|package|weapons|systems?|jets|planes|tanks|missiles|shells|"
+    r"rounds|launchers|vehicles|drones)s?)\s+(?:(?:have|has|had|were|was|is|are|finally|already|also|now|\w+ly)\s+)*$")
+
+
+def _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules) -> list[Claim]:
+    """'They arrived in Ukraine in March', 'The first shipment has reached Ukraine', 'It includes:' after a claim."""
+    if not ctx.claims or not _ANAPHOR_RE.match(text[lo:cue.start]):
+        return []
+    if cue.kind == "include" and not text.rstrip().endswith(":"):
+        return []
+    prior = ctx.claims[-1]
+    recipient = prior.recipient
+    for p in parties:
+        if p.kind == "party" and cue.end <= p.start < hi and (p.prep in ("in", "to", "into") or not text[cue.end:p.start].strip()):
+            recipient = p.code
+            break
+    if recipient == prior.supplier:
+        return []
+    status = "delivered" if cue.kind == "arrive" else prior.status
+    claimant, _ = _find_claimant(text, cue.start, rules, ctx)
+    return [Claim(prior.supplier, recipient, prior.category, prior.item, None, status, "affirmed", claimant, sentence, 0, 0,
+                  [f"cue:{cue.kind}:{cue.text}", "parties:anaphor-previous-claim", f"status:{status}"])]
 
 
 def _fill_from_article(claim: Claim, text: str, ctx: Context) -> None:
