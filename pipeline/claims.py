@@ -977,7 +977,8 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         return []  # questions do not assert a transfer
     text = _mask_dateline(sentence)
     cues = find_cues(text, rules)
-    if not cues:
+    implicit = bool(_IMPLICIT_TRIGGER_RE.search(text))
+    if not cues and not implicit:
         return []
     parties = find_parties(text, rules)
     items = find_items(text, rules, [p for p in parties if p.kind == "demonym"])
@@ -986,7 +987,15 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil)]
     quoted = [(m.start(), m.end()) for m in _ACCORDING_RE.finditer(text)]
     cues = [c for c in cues if not any(s <= c.start < e for s, e in quoted)]
-    if not items or not cues:
+    if not cues:
+        return _implicit_claims(text, sentence, parties, items, ctx, rules) if implicit else []
+    if not items:
+        for cue in cues:
+            if cue.kind in ("arrive", "include"):
+                lo, hi = _clause_bounds(text, cue.start, parties, [])
+                found = _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules)
+                if found:
+                    return found
         return []
     role_parties = [p for p in parties if not any(s <= p.start < e for s, e in quoted)]
     military = bool(rules.military_re.search(text)) or any(it.priority > 0 and not it.weak for it in items)
@@ -997,7 +1006,7 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     claims: list[Claim] = []
     for cue in cues:
         claims += _claims_for_cue(text, sentence, cue, role_parties, items, ctx, rules, military, verb_positions, claims)
-    claims = _merge_claims(claims)
+    claims = _merge_claims(claims) or _implicit_claims(text, sentence, parties, items, ctx, rules)
     for c in claims:
         _fill_from_article(c, text, ctx)
     return _merge_claims(claims)
@@ -1023,7 +1032,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     if cue.kind == "commit" and re.match(r"(?i)announc|confirm|unveil", cue.text) and re.match(r"\s+that\b", after) and \
             any(v > cue.end for v in verb_positions):
         return []  # "announced that Ukraine had received ...": the inner verb carries the claim
-    if cue.kind in ("arrive", "include") and not [it for it in items if lo <= it.start and it.end <= hi]:
+    if (cue.kind == "include" and not [it for it in items if lo <= it.start and it.end <= hi]) or \
+            (cue.kind == "arrive" and not [it for it in items if lo <= it.start and it.end <= cue.start]):
         return _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules)
     if cue.kind == "arrive" and not [it for it in items if lo <= it.start and it.end <= cue.start]:
         return []
@@ -1167,6 +1177,68 @@ def _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules) -> list[
                   [f"cue:{cue.kind}:{cue.text}", "parties:anaphor-previous-claim", f"status:{status}"])]
 
 
+_IMPLICIT_TRIGGER_RE = re.compile(
+    r"(?i)licen[cs]|\b(?:help|helps|helped|helping|assist|assists|assisted|assisting)\s+[A-Z]|[a-z]-(?:made|supplied|sourced)\s+"
+    r"(?:\w+\s+)?(?:components|parts|engines|microelectronics|chips|electronics)|\b(?:fighting|deployed|serving|stationed)\s+"
+    r"(?:alongside|for|with|in|on)\b")
+_PRODUCE = r"(?:build|builds|built|building|produce|produces|produced|producing|manufactur\w+|make|makes|made|making|assembl\w+)"
+_LICENCE_RE = re.compile(
+    r"(?i)\b(?:under|with|through)\s+(?:a\s+|an\s+)?(?:licen[cs]e|licensing\s+(?:deal|agreement|arrangement)|"
+    r"technology[- ]transfer\s+(?:deal|agreement))\s+(?:from|with|granted by|signed with)\s+$")
+_HELP_BUILD_RE = re.compile(
+    r"(?i)^\s+(?:to\s+)?(?:build|develop|launch|produce|improve|modernise|modernize|upgrade|make|advance)\s+"
+    r"(?:its\s+|their\s+|a\s+|new\s+|military\s+|spy\s+|reconnaissance\s+|ballistic\s+|nuclear\s+)*"
+    r"(?:satellites?|missiles?|nuclear|submarines?|drones?|weapons|rockets?|warplanes|jets|space|missile|weapons?\s+programs?)")
+_MADE_WITH_RE = re.compile(
+    r"(?i)\b" + _PRODUCE + r"\s+(?:\w+\s+){0,3}(?:with|using|from)\s+(?:\w+\s+){0,2}$")
+_PARTS_AFTER_RE = re.compile(
+    r"(?i)^(?:[\s-]*(?:made|supplied|sourced|produced|built))?\s+(?:\w+\s+){0,2}?"
+    r"(?:components|parts|engines|microelectronics|chips|electronics|technology|machine tools)\b")
+_FIGHTING_RE = re.compile(
+    r"(?i)^\s+(?:(?:are|were|is|was|have been|has been|had been|now|already|reportedly|still)\s+)*"
+    r"(?:fighting|deployed|serving|stationed|taking part|participating|engaged in combat|in combat)\s+"
+    r"(?:alongside|for|with|in|on behalf of|on the side of)\s+")
+
+
+def _implicit_claims(text: str, sentence: str, parties: list[Mention], items: list[Mention], ctx: Context,
+                     rules: Rules) -> list[Claim]:
+    """Transfers stated without a transfer verb: licensed production, 'helped X build satellites',
+    'drones produced with Chinese-made parts', 'North Korean soldiers are fighting alongside Russian troops'."""
+    if rules.blockers["modal"].search(text) or re.search(r"(?i)\b(?:if|unless|whether|not|never)\b", text):
+        return []
+    named = [p for p in parties if p.kind in ("party", "demonym") and p.code]
+    first = next((p for p in named if p.kind == "party"), None)
+    hedge = rules.blockers["hedge"].search(text)
+    stance = "hedged" if hedge else "affirmed"
+    claimant, _ = _find_claimant(text, len(text), rules, ctx)
+
+    def make(sup, rec, cat, item, status, cue):
+        if sup is None or rec is None or sup == rec:
+            return []
+        return [Claim(sup, rec, cat, item, None, status, stance, claimant, sentence, 0, 0, [cue, f"stance:{stance}"])]
+
+    for p in named:
+        if p.kind == "party" and _LICENCE_RE.search(text[max(0, p.start - 60):p.start]) and re.search(
+                r"(?i)\b" + _PRODUCE + r"\b", text):
+            return make(p.code, first.code if first else None, "technology", "licence", "delivered", "cue:implicit:licence")
+        if p.kind == "party" and p.prep is None and _HELP_BUILD_RE.match(text, p.end) and re.search(
+                r"(?i)\b(?:help|helps|helped|helping|assist|assists|assisted|assisting)\s+$", text[max(0, p.start - 12):p.start]):
+            helper = [q for q in named if q.kind == "party" and q.end <= p.start - 5 and q.prep is None]
+            status = "committed" if re.search(r"(?i)\b(?:will|would|agreed to|pledged to|promised to|plans? to)\b", text) else "delivered"
+            return make(helper[-1].code if helper else None, p.code, "technology", text[p.end:p.end + 40].split(",")[0].strip(),
+                        status, "cue:implicit:help-build")
+        if p.kind == "demonym" and _MADE_WITH_RE.search(text[max(0, p.start - 60):p.start]) and _PARTS_AFTER_RE.match(
+                text[p.end:p.end + 60]):
+            owner = next((q for q in named if q.kind == "party" and q.code != p.code), None)
+            return make(p.code, owner.code if owner else None, "technology", "components", "delivered", "cue:implicit:made-with")
+    for it in items:
+        if it.code == "personnel" and it.origin and _FIGHTING_RE.match(text, it.end):
+            side = next((q for q in named if q.start >= it.end and q.code != it.origin), None)
+            if side and not (it.origin in rules.nato_group and side.code in rules.nato_group):
+                return make(it.origin, side.code, "personnel", it.text, "delivered", "cue:implicit:fighting-for")
+    return []
+
+
 def _fill_from_article(claim: Claim, text: str, ctx: Context) -> None:
     """Supply a claim's missing side from the article's earlier claims, as a reader does.
 
@@ -1300,7 +1372,7 @@ def detect_claims(text: str) -> list[Claim]:
         if rules.related_line.match(sentence):
             continue  # navigation ("Related article: ...") is not article text
         claims: list[Claim] = []
-        if rules.prefilter.search(sentence):
+        if rules.prefilter.search(sentence) or _IMPLICIT_TRIGGER_RE.search(sentence):
             claims = analyse_sentence(sentence, ctx, rules)
         for c in claims:
             c.start, c.end = start, end
