@@ -996,7 +996,7 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
                 found = _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules)
                 if found:
                     return found
-        return []
+        return _implicit_claims(text, sentence, parties, items, ctx, rules) if implicit else []
     role_parties = [p for p in parties if not any(s <= p.start < e for s, e in quoted)]
     military = bool(rules.military_re.search(text)) or any(it.priority > 0 and not it.weak for it in items)
     verb_positions = [c.start for c in cues if c.kind in ("give", "commit", "receive", "arrive", "source")]
@@ -1186,7 +1186,7 @@ _LICENCE_RE = re.compile(
     r"(?i)\b(?:under|with|through)\s+(?:a\s+|an\s+)?(?:licen[cs]e|licensing\s+(?:deal|agreement|arrangement)|"
     r"technology[- ]transfer\s+(?:deal|agreement))\s+(?:from|with|granted by|signed with)\s+$")
 _HELP_BUILD_RE = re.compile(
-    r"(?i)^\s+(?:to\s+)?(?:build|develop|launch|produce|improve|modernise|modernize|upgrade|make|advance)\s+"
+    r"(?i)\s+(?:to\s+)?(?:build|develop|launch|produce|improve|modernise|modernize|upgrade|make|advance)\s+"
     r"(?:its\s+|their\s+|a\s+|new\s+|military\s+|spy\s+|reconnaissance\s+|ballistic\s+|nuclear\s+)*"
     r"(?:satellites?|missiles?|nuclear|submarines?|drones?|weapons|rockets?|warplanes|jets|space|missile|weapons?\s+programs?)")
 _MADE_WITH_RE = re.compile(
@@ -1195,7 +1195,7 @@ _PARTS_AFTER_RE = re.compile(
     r"(?i)^(?:[\s-]*(?:made|supplied|sourced|produced|built))?\s+(?:\w+\s+){0,2}?"
     r"(?:components|parts|engines|microelectronics|chips|electronics|technology|machine tools)\b")
 _FIGHTING_RE = re.compile(
-    r"(?i)^\s+(?:(?:are|were|is|was|have been|has been|had been|now|already|reportedly|still)\s+)*"
+    r"(?i)\s+(?:(?:are|were|is|was|have been|has been|had been|now|already|reportedly|still)\s+)*"
     r"(?:fighting|deployed|serving|stationed|taking part|participating|engaged in combat|in combat)\s+"
     r"(?:alongside|for|with|in|on behalf of|on the side of)\s+")
 
