@@ -21,16 +21,18 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, defer
 from w3lib.url import canonicalize_url as _w3_canonicalize
 
 from pipeline.models import Alert, Article, Claim, ClaimCluster, Source
+
+if TYPE_CHECKING:  # datasketch imports scipy (~1 s): every crawl subprocess would pay it for url_identity
+    from datasketch import LeanMinHash
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -222,6 +224,8 @@ def minhash_signature(text: str) -> Signature:
     Args:
         text: the article body.
     """
+    from datasketch import LeanMinHash, MinHash
+
     hashes = shingle_hashes(text)
     sketch = MinHash(
         num_perm=NUM_PERM,
@@ -254,6 +258,8 @@ def signature_from_bytes(data: bytes) -> Signature:
     Args:
         data: the Article.minhash bytes.
     """
+    from datasketch import LeanMinHash
+
     (size,) = struct.unpack_from("<I", data, 0)
     return Signature(LeanMinHash.deserialize(memoryview(data)[4:], "<"), size)
 
@@ -464,6 +470,8 @@ def _identity(value):
 @functools.cache
 def _permutations(num_perm: int, seed: int) -> np.ndarray:
     """datasketch's own permutations for (num_perm, seed), made once rather than per article."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
 
 
