@@ -13,6 +13,8 @@ Figures printed:
    offset; expected values without an offset are read as UTC), and the authors right
    (set equality after case-folding, whitespace collapsing and dropping a leading "By").
    trafilatura's own metadata (bare_extraction with_metadata) is scored the same way.
+   Title is also shown on two halves (every 2nd page in load order: country, publisher, date)
+   as a check against overfitting.
 3. Throughput in pages/second over both folders (best of 3 passes, to damp machine load):
    extract_record vs trafilatura.extract; and on the Moscow Times mirror's article pages
    (pipeline/mirror), where the BeautifulSoup site rules run instead of trafilatura.
@@ -138,10 +140,10 @@ def trafilatura_metadata(page: dict) -> dict:
 
 
 def metadata_scores(pages: list[dict], extract) -> tuple[dict, list[str]]:
-    """Return shares right per field and the per-page misses."""
+    """Return shares right per field (also title on each half, pages sorted) and per-page misses."""
     right = Counter()
     misses = []
-    for page in pages:
+    for index, page in enumerate(pages):
         result = extract(page)
         want = page["expected"]
         checks = {
@@ -149,6 +151,7 @@ def metadata_scores(pages: list[dict], extract) -> tuple[dict, list[str]]:
             "date": date_right(result["published"], want.get("publishing_date")),
             "authors": authors_right(result["authors"], want.get("authors")),
         }
+        right[f"title half {index % 2}"] += checks["title"]
         for name, ok in checks.items():
             right[name] += ok
             if not ok:
@@ -157,7 +160,10 @@ def metadata_scores(pages: list[dict], extract) -> tuple[dict, list[str]]:
                 found_value = {"title": result["title"], "date": result["published"],
                                "authors": result["authors"]}[name]
                 misses.append(f"  {page['id']} {name}: got {found_value!r} want {expected_value!r}")
-    return {name: right[name] / len(pages) for name in ("title", "date", "authors")}, misses
+    shares = {name: right[name] / len(pages) for name in ("title", "date", "authors")}
+    for half in (0, 1):
+        shares[f"title half {half}"] = right[f"title half {half}"] / len(pages[half::2])
+    return shares, misses
 
 
 def throughput(pages: list[dict], extract) -> float:
@@ -194,7 +200,8 @@ def main() -> None:
     mine, misses = metadata_scores(news, extract_record)
     theirs, _ = metadata_scores(news, trafilatura_metadata)
     for name, shares in (("extract_record", mine), ("trafilatura metadata", theirs)):
-        print(f"  {name:<27} {shares['title']:.3f}   {shares['date']:.3f}   {shares['authors']:.3f}")
+        print(f"  {name:<27} {shares['title']:.3f}   {shares['date']:.3f}   {shares['authors']:.3f}"
+              f"   (title on halves, every 2nd page: {shares['title half 0']:.3f} / {shares['title half 1']:.3f})")
     if args.details:
         print("\n".join(misses))
 

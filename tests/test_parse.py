@@ -273,6 +273,37 @@ def test_metadata_falls_back_to_meta_then_markup_then_url():
     assert "no_date" not in article.problems
 
 
+def test_title_skips_live_blog_banner_when_another_source_lacks_it():
+    head = """<title>Storm LIVE: Roads closed as river bursts banks | Example News</title>
+<meta property="og:site_name" content="Example News">
+<meta property="og:title" content="Roads closed as river bursts its banks">
+<script type="application/ld+json">{"@type":"NewsArticle",
+ "headline":"Storm LIVE: Roads closed as river bursts banks"}</script>"""
+    article = parse_article(generic_page(head), "https://example.com/2024/04/30/story")
+    assert article.title == "Roads closed as river bursts its banks"
+    assert "LIVE" not in article.title
+
+
+def test_title_keeps_live_banner_when_every_source_has_it_and_plain_words_do_not_count():
+    every = """<meta property="og:title" content="Ukraine war live: Kyiv hit by drones">
+<script type="application/ld+json">{"@type":"NewsArticle","headline":"Ukraine war live: Kyiv hit by drones"}</script>"""
+    page = generic_page(every).replace("Shown headline about artillery shells", "Ukraine war live: Kyiv hit by drones")
+    assert parse_article(page, "https://example.com/s").title == "Ukraine war live: Kyiv hit by drones"
+    plain = """<meta property="og:title" content="Live Nation results beat forecasts">
+<script type="application/ld+json">{"@type":"NewsArticle","headline":"Live Nation results beat forecasts again"}</script>"""
+    assert parse_article(generic_page(plain), "https://example.com/s").title == "Live Nation results beat forecasts again"
+
+
+def test_title_prefers_h1_marked_as_microdata_headline_only():
+    head = """<meta property="og:title" content="Social headline">
+<script type="application/ld+json">{"@type":"NewsArticle","headline":"Search headline"}</script>"""
+    marked = generic_page(head).replace("<h1>", '<h1 itemprop="headline">')
+    assert parse_article(marked, "https://example.com/s").title == "Shown headline about artillery shells"
+    # A teaser card's itemprop=headline (not an <h1>) is another story's title.
+    teaser = generic_page(head, '<div itemscope><a itemprop="headline" href="/x">Other story</a></div>')
+    assert parse_article(teaser, "https://example.com/s").title == "Search headline"
+
+
 def test_generic_body_drops_related_links_and_furniture():
     extra = """<p>Sign up for our daily newsletter to get the news in your inbox.</p>
 <p><a href="/c">Kremlin denies buying weapons from Pyongyang and Tehran</a></p>
@@ -438,9 +469,9 @@ def test_news_pages_metadata_and_body():
         text = " ".join(article.body_text().split())
         body_hits.append(sum(" ".join(p.split())[:80] in text for p in paragraphs) / max(1, len(paragraphs)))
         assert article.published is None or article.published.tzinfo is not None
-    # On ~1 page in 6 the page's JSON-LD headline and og:title differ and the expected value
-    # takes the other one, so titles have a lower floor than dates and authors.
-    assert titles / len(pages) >= 0.8
+    # On ~1 page in 4 the page's headlines differ (JSON-LD, og:title, <h1>) and the expected
+    # value follows each publisher's own choice, so titles have a lower floor (measured 0.897).
+    assert titles / len(pages) >= 0.85
     assert dates / len(pages) >= 0.95
     assert authors / len(pages) >= 0.85
     assert sum(body_hits) / len(body_hits) >= 0.85
