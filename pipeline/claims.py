@@ -337,7 +337,11 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
             last.end, last.text = it.end, text[last.start:it.end]
             continue
         merged.append(it)
+    artillery = any(it.code in ("artillery_ammunition", "artillery_systems") and not _BARE_ROCKET_RE.search(it.text)
+                    for it in merged)
     for it in merged:
+        if it.code == "artillery_ammunition" and not artillery and _BARE_ROCKET_RE.search(it.text):
+            it.code = "missiles"  # "rockets and missiles", "rockets and drones": not artillery rockets beside shells
         for dem in demonyms:
             gap = text[dem.end:it.start]
             if 0 <= it.start - dem.end <= 30 and re.fullmatch(r"[\s-]*(?:[\w/-]+\s+){0,3}", gap) and not re.search(
@@ -345,6 +349,9 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
                 it.origin = dem.code
                 it.start, it.text = dem.start, text[dem.start:it.end]
     return merged
+
+
+_BARE_ROCKET_RE = re.compile(r"(?i)^(?:[\w-]+\s+){0,2}rockets?$")
 
 
 def find_cues(text: str, rules: Rules) -> list[Mention]:
@@ -697,6 +704,8 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
         f.notes.append(f"recipient:reach:{right[0].text}")
     # explicit prepositions
     for p in right + left:
+        if p.kind == "pronoun" and p.possessive and not rules_body_after(text, p):
+            continue  # "from its own stocks", "for its weapons": the owner of a noun, not a side
         if p.prep == "from" and not f.suppliers:
             f.suppliers = _codes(_coordinated(p, usable, text), parties, ctx)
             f.notes.append(f"supplier:from:{p.text}")
@@ -746,9 +755,19 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
         if first_bare:
             subject = first_bare[0]
             f.notes.append("subject:coordinated-verb")
+    asides = [(m.start(), m.end()) for m in _RELATIVE_ASIDE_RE.finditer(text, 0, cue.start)]
+    head = next((a for a, b in asides if re.fullmatch(r"\s*(?:(?:has|have|had|is|are|was|were|will|would|also|\w+ly)\s+)*",
+                                                       text[b:cue.start])), None)
+    if head is not None and not gerund_bare and subject is None:
+        owner = [p for p in parties if p.kind == "party" and p.prep is None and 0 <= head - p.end <= 2]
+        if owner:
+            subject = owner[-1]  # "Iran, which backs Hamas, has supplied": the head noun is the subject
+            f.notes.append("subject:head-of-relative")
     for p in ([] if (subject is not None or gerund_bare) else reversed(left)):
         if p.kind == "pronoun" and p.possessive and not rules_body_after(text, p):
             continue
+        if any(a <= p.start < b for a, b in asides):
+            continue  # "Iran, which backs Hamas, has supplied ...": Hamas is not the subject
         if p.prep == "with" and re.fullmatch(r"\s+(?:\w+ly\s+)?(?:\w+ing\s+(?:to\s+(?:have\s+)?)?)?", text[p.end:cue.start]):
             subject = p  # absolute clause: "with Pyongyang appearing to receive ..."
             break
@@ -848,6 +867,9 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
                     f.suppliers.append(p.code)
                     f.notes.append(f"supplier:jointly-with:{p.text}")
     return f
+
+
+_RELATIVE_ASIDE_RE = re.compile(r",\s*(?:which|who|whose|whom)\b[^,;]{0,120},")
 
 
 def rules_body_after(text: str, p: Mention) -> bool:
@@ -1009,7 +1031,19 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     claims = _merge_claims(claims) or _implicit_claims(text, sentence, parties, items, ctx, rules)
     for c in claims:
         _fill_from_article(c, text, ctx)
-    return _merge_claims(claims)
+    return _merge_claims([c for c in map(_drop_non_state, _merge_claims(claims)) if c.supplier or c.recipient])
+
+
+NON_STATE = "NSA"  # lexicon code for non-state armed groups (Hamas, Hezbollah, Wagner): the spec has no code for them
+
+
+def _drop_non_state(claim: Claim) -> Claim:
+    """A non-state side stays named while the frame is built, and becomes null in the claim (spec: ISO codes only)."""
+    if claim.supplier == NON_STATE:
+        claim.supplier = None
+    if claim.recipient == NON_STATE:
+        claim.recipient = None
+    return claim
 
 
 def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, verb_positions, earlier) -> list[Claim]:
@@ -1180,7 +1214,7 @@ def _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules) -> list[
 _IMPLICIT_TRIGGER_RE = re.compile(
     r"(?i)licen[cs]|\b(?:help|helps|helped|helping|assist|assists|assisted|assisting)\s+[A-Z]|[a-z]-(?:made|supplied|sourced)\s+"
     r"(?:\w+\s+)?(?:components|parts|engines|microelectronics|chips|electronics)|\b(?:fighting|deployed|serving|stationed)\s+"
-    r"(?:alongside|for|with|in|on)\b")
+    r"(?:alongside|for|with|in|on|inside)\b|\b(?:operating|embedded)\s+(?:alongside|with|in|inside|within)\b|\bjoined\s+(?:the\s+)?[A-Z]")
 _PRODUCE = r"(?:build|builds|built|building|produce|produces|produced|producing|manufactur\w+|make|makes|made|making|assembl\w+)"
 _LICENCE_RE = re.compile(
     r"(?i)\b(?:under|with|through)\s+(?:a\s+|an\s+)?(?:licen[cs]e|licensing\s+(?:deal|agreement|arrangement)|"
@@ -1195,9 +1229,13 @@ _PARTS_AFTER_RE = re.compile(
     r"(?i)^(?:[\s-]*(?:made|supplied|sourced|produced|built))?\s+(?:\w+\s+){0,2}?"
     r"(?:components|parts|engines|microelectronics|chips|electronics|technology|machine tools)\b")
 _FIGHTING_RE = re.compile(
-    r"(?i)\s+(?:(?:are|were|is|was|have been|has been|had been|now|already|reportedly|still)\s+)*"
-    r"(?:fighting|deployed|serving|stationed|taking part|participating|engaged in combat|in combat)\s+"
-    r"(?:alongside|for|with|in|on behalf of|on the side of)\s+")
+    r"(?i)\s+(?:(?:are|were|is|was|have been|has been|had been|have|has|had|now|already|reportedly|still|also|allegedly|"
+    r"apparently|currently|actively)\s+)*"
+    r"(?:(?:fighting|deployed|serving|stationed|taking part|participating|engaged in combat|in combat|operating|embedded)\s+"
+    r"(?:alongside|for|with|in|inside|within|on behalf of|on the side of)|joined)\s+(?:the\s+)?")
+# Places that put foreign troops on Russia's side of the front (a place, never a party).
+_RUSSIAN_SIDE_PLACE_RE = re.compile(
+    r"\b(?:Kursk|Belgorod|Bryansk|Russia's Far East|(?:Russian-)?occupied (?:territor(?:y|ies)|areas|regions|parts|Ukraine|Crimea)|Crimea)\b")
 
 
 def _implicit_claims(text: str, sentence: str, parties: list[Mention], items: list[Mention], ctx: Context,
@@ -1232,11 +1270,24 @@ def _implicit_claims(text: str, sentence: str, parties: list[Mention], items: li
             owner = next((q for q in named if q.kind == "party" and q.code != p.code), None)
             return make(p.code, owner.code if owner else None, "technology", "components", "delivered", "cue:implicit:made-with")
     for it in items:
-        if it.code == "personnel" and it.origin and _FIGHTING_RE.match(text, it.end):
-            side = next((q for q in named if q.start >= it.end and q.code != it.origin), None)
-            if side and not (it.origin in rules.nato_group and side.code in rules.nato_group):
-                return make(it.origin, side.code, "personnel", it.text, "delivered", "cue:implicit:fighting-for")
+        fight = _FIGHTING_RE.match(text, it.end) if it.code == "personnel" and it.origin else None
+        if fight:
+            side = _fighting_side(text, fight.end(), it.origin, named)
+            if side and not (it.origin in rules.nato_group and side in rules.nato_group):
+                return make(it.origin, side, "personnel", it.text, "delivered", "cue:implicit:fighting-for")
     return []
+
+
+def _fighting_side(text: str, pos: int, origin: str, named: list[Mention]) -> str | None:
+    """The side foreign troops fight for: the party right after 'alongside/for/joined', or Russia for its regions."""
+    window = text[pos:pos + 60]
+    place = _RUSSIAN_SIDE_PLACE_RE.search(window)
+    party = next((q for q in named if pos <= q.start < pos + 40 and q.code != origin), None)
+    if place and origin != "RUS" and (party is None or party.start - pos > place.start() or "occupied" in place.group(0)):
+        return "RUS"
+    if party is not None and not re.search(r"(?i)\b(?:clash\w*|fight\w*|battl\w*|against|with)\s+(?:the\s+)?$", text[pos:party.start]):
+        return party.code
+    return None
 
 
 def _fill_from_article(claim: Claim, text: str, ctx: Context) -> None:
