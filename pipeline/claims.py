@@ -1056,8 +1056,9 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     after = text[cue.end:hi]
     if cue.kind == "nominal" and not _nominal_supports(text, cue, lo, hi, rules, items, parties):
         return []
-    if cue.kind == "include" and not _include_governed(text, lo, cue):
-        return []
+    package_anaphor = cue.kind == "include" and _recent_claim(ctx) is not None and bool(_ANAPHOR_RE.match(text[lo:cue.start]))
+    if cue.kind == "include" and not package_anaphor and not _include_governed(text, lo, cue):
+        return []  # "It includes", "The package contains" count only right after the package's own claim
     if cue.kind == "commit" and re.match(r"(?i)announc|unveil|approv|authori|sign", cue.text) and not re.search(
             r"\b(?:package|packages|aid|assistance|tranche|sale|sales|transfer|transfers|deal|contract|delivery|deliveries|"
             r"donation|shipment|shipments|support|weapons|arms|that|it|they|plans?|exports?|purchase|provision|supply|"
@@ -1131,8 +1132,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
             recipients = [prior.recipient]
             notes.append("recipient:previous-sentence-claim")
     if not suppliers and not recipients:
-        if (passive or cue.kind in ("include", "nominal", "arrive")) and ctx.claims:
-            prior = ctx.claims[-1]
+        prior = _recent_claim(ctx) if cue.kind == "include" else (ctx.claims[-1] if ctx.claims else None)
+        if (passive or cue.kind in ("include", "nominal", "arrive")) and prior is not None:
             suppliers = [prior.supplier] if prior.supplier else []
             recipients = [prior.recipient] if prior.recipient else []
             notes.append("parties:previous-sentence-claim")
@@ -1149,7 +1150,7 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     if re.fullmatch(r"\s*(?:[A-Z][\w.'’]*\s*){1,3}\s+to\s*", text[:cue.start]):
         status, status_cue = "committed", "status:headline-to"
     if cue.kind == "include" and status_cue == "status:package-contents":
-        status = ctx.claims[-1].status if ctx.claims else "committed"
+        status = _recent_claim(ctx).status if _recent_claim(ctx) else "committed"
     stance, stance_cue = _stance(text, lo, hi, window, cue, rules, bool(negation))
     claimant, claimant_cue = _find_claimant(text, cue.start, rules, ctx)
     if claimant_cue:
@@ -1188,16 +1189,27 @@ def _include_governed(text: str, lo: int, cue: Mention) -> bool:
 _ANAPHOR_RE = re.compile(
     r"^[\s\"“]*(?:They|It|These|Those|The\s+(?:first\s+|second\s+|latest\s+|new\s+|last\s+|initial\s+)?"
     r"(?:shipment|batch|delivery|deliveries|consignment|tranche|package|weapons|systems?|jets|planes|tanks|missiles|shells|"
-    r"rounds|launchers|vehicles|drones)s?)\s+(?:(?:have|has|had|were|was|is|are|finally|already|also|now|\w+ly)\s+)*$")
+    r"rounds|launchers|vehicles|drones|aid|sale|deal|contract|agreement|order|donation|assistance)s?)\s+"
+    r"(?:(?:have|has|had|were|was|is|are|will|would|be|finally|already|also|now|\w+ly)\s+)*$")
+
+
+def _recent_claim(ctx: Context, span: int = 2) -> Claim | None:
+    """The last claim of the previous two sentences: 'The package ... still needs approval. It includes ...'."""
+    for n, claim in reversed(ctx.history):
+        if ctx.number - n > span:
+            return None
+        if claim.category != "personnel":
+            return claim
+    return None
 
 
 def _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules) -> list[Claim]:
     """'They arrived in Ukraine in March', 'The first shipment has reached Ukraine', 'It includes:' after a claim."""
-    if not ctx.claims or not _ANAPHOR_RE.match(text[lo:cue.start]):
+    prior = _recent_claim(ctx) if cue.kind == "include" else (ctx.claims[-1] if ctx.claims else None)
+    if prior is None or not _ANAPHOR_RE.match(text[lo:cue.start]):
         return []
     if cue.kind == "include" and not text.rstrip().endswith(":"):
         return []
-    prior = ctx.claims[-1]
     recipient = prior.recipient
     for p in parties:
         if p.kind == "party" and cue.end <= p.start < hi and (p.prep in ("in", "to", "into") or not text[cue.end:p.start].strip()):
