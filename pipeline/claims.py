@@ -1095,6 +1095,12 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     item = _pick_item(text, items, cue, lo, hi, sides, relative_ok)
     if item is None:
         return []
+    head = next((it for it in reversed(items) if 0 <= cue.start - it.end <= 30 and it.end <= cue.start), None)
+    if cue.kind in ("give", "commit") and head is not None and not passive and re.fullmatch(
+            r"\s+(?:that\s+|which\s+)?(?:[A-Z][\w.'’-]*\s+){1,3}(?:\w+ly\s+|has\s+|have\s+|had\s+)*|\s+(?:that\s+|which\s+)?(?:it|they|he|she|we)\s+(?:\w+ly\s+|has\s+|have\s+|had\s+)*",
+            text[head.end:cue.start]) and (
+            _USE_GOVERNOR_RE.search(text[max(0, head.start - 50):head.start]) or _RELATIVE_THEN_USE_RE.match(text[cue.end:])):
+        return []  # "monitored the use of the weapons it provided", "the F-16s Denmark donated were used": presupposed
     if item.weak and not military:
         return []
     frame = _frame(text, cue, lo, hi, parties, items, ctx, passive)
@@ -1348,6 +1354,8 @@ def _nominal_supports(text: str, cue: Mention, lo: int, hi: int, rules: Rules, i
     """A transfer noun counts only as the subject or object of a transfer predicate."""
     after = text[cue.end:hi]
     before = text[max(lo, cue.start - 80):cue.start]
+    if _SANCTION_REASON_RE.search(text[max(0, cue.start - 120):cue.start]):
+        return False  # "sanctioned firms over arms sales to Taiwan": the sale is the reason, presupposed
     if re.search(r"(?i)\b(?:rel(?:y|ies|ied|iance|iant)|dependen(?:ce|t)|depend(?:s|ed)?|shortages?|lack|delays?|"
                  r"thanks to|with the help of|without|end(?:ing)? of|cut(?:s|ting)?|fate|future|debate|question|"
                  r"dwindling|slowdown|uncertainty|cuts? to|waiting|need|needs|requests?|pleas?|calls? for|"
@@ -1366,6 +1374,19 @@ def _nominal_supports(text: str, cue: Mention, lo: int, hi: int, rules: Rules, i
     dest = re.search(r"(?i)\bto\s+(?:the\s+)?[A-Z]", after[:80])
     specific = any(it.priority > 0 and cue.end <= it.start < cue.end + 60 for it in items)
     return owner and bool(dest) and specific
+
+
+_SANCTION_REASON_RE = re.compile(
+    r"(?i)\b(?:sanction\w*|blacklist\w*|penali[sz]\w*|punish\w*|protest\w*|condemn\w*|retaliat\w*|unreliable entit\w*)\b"
+    r"[^;]{0,90}?\b(?:over|for|in response to|in retaliation for|because of|involved in|role in|part in|linked to|tied to)\s+"
+    r"(?:\w+\s+){0,3}$")
+_USE_GOVERNOR_RE = re.compile(
+    r"(?i)\b(?:use|uses|used|using|misuse|diversion|divert\w*|track\w*|monitor\w*|fate|whereabouts|accounting for|"
+    r"account for|end-use|firing|fired|launch\w*|deploy\w*)\s+(?:of\s+)?(?:the\s+|those\s+|these\s+|some\s+of\s+the\s+)?"
+    r"(?:[\w-]+\s+){0,3}$")
+_RELATIVE_THEN_USE_RE = re.compile(
+    r"(?i)^[^,;]{0,60}?\b(?:was|were|have been|has been|had been|are|is|are being|were being)\s+(?:\w+ly\s+)?"
+    r"(?:used|deployed|fired|destroyed|spotted|seen|captured|lost|damaged|shot down|hit|found|recovered)\b")
 
 
 def _personnel_ok(supplier, recipient, text, lo, hi, cue, rules) -> bool:
@@ -1437,11 +1458,41 @@ def detect_claims(text: str) -> list[Claim]:
         claims: list[Claim] = []
         if rules.prefilter.search(sentence) or _IMPLICIT_TRIGGER_RE.search(sentence):
             claims = analyse_sentence(sentence, ctx, rules)
+        if not claims and ctx.history and _DENY_REFERENCE_RE.search(sentence):
+            claims = _denial_by_reference(sentence, ctx, rules)
         for c in claims:
             c.start, c.end = start, end
         out.extend(claims)
         ctx = _next_context(sentence, claims, rules, ctx)
     return out
+
+
+_DENY_REFERENCE_RE = re.compile(
+    r"(?i)\b(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es|ing)?|reject(?:ed|s|ing)?|refut(?:ed|es|ing)?|rebuff(?:ed|s)?)\s+"
+    r"(?:(?:the|those|these|such|that|this|any|all|its|their|previous|earlier|similar|western|U\.S\.|US|American|Ukrainian|"
+    r"Seoul's|Kyiv's|Washington's|media|press|news)\s+){0,3}"
+    r"(?:reports?|claims?|allegations?|accusations?|charges?|assertions?|suggestions?|it|them|this|"
+    r"(?:arms\s+|weapons\s+|military\s+)?(?:transfers?|deliveries|shipments|deployments?|sales|supplies))\b")
+
+
+def _denial_by_reference(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
+    """'Russia has denied those reports' after a claim: the same transfer, denied by one of its parties."""
+    text = _mask_dateline(sentence)
+    if rules.blockers["modal"].search(text) or re.search(r"(?i)\b(?:if|whether|despite|not\s+den)", text):
+        return []
+    recent = [c for n, c in ctx.history if ctx.number - n <= 2]
+    if not recent:
+        return []
+    prior = recent[-1]
+    deny = _DENY_REFERENCE_RE.search(text)
+    named = {p.code for p in find_parties(text[:deny.start()], rules) if p.kind in ("party", "demonym") and p.code}
+    if named and not named & {prior.supplier, prior.recipient}:
+        return []  # someone else denies something else
+    if not named and not re.match(r"(?i)\s*(?:both|they|the two|the countries|the governments|officials in both)", text):
+        return []
+    claimant, _ = _find_claimant(text, len(text), rules, ctx)
+    return [Claim(prior.supplier, prior.recipient, prior.category, prior.item, None, prior.status, "denied", claimant,
+                  sentence, 0, 0, [f"cue:deny-reference:{deny.group(0)}", "parties:recent-claim", "stance:denied"])]
 
 
 def _next_context(sentence: str, claims: list[Claim], rules: Rules, ctx: Context) -> Context:
