@@ -372,8 +372,9 @@ def find_cues(text: str, rules: Rules) -> list[Mention]:
                     re.search(r"[A-Z][\w.]*\s+$", text[:m.start()]) and re.match(r"\s+(?:[A-Z]|\d|more|another|arms|weapons)", text[m.end():])):
                 continue  # "Russian ships": the noun
             if kind in ("give", "commit") and re.search(r"(?:ed|en|sent|sold)$", m.group(0)) and re.search(
-                    r"(?i)\b(?:the|a|an|of|its|their|all|any|some|these|those|that)\s+$",
-                    text[max(0, m.start() - 14):m.start()]) and not re.search(
+                    r"(?i)(?:\b(?:the|a|an|of|its|their|all|any|some|these|those)|"
+                    r"\b(?:said|says|say|complain\w*|warn\w*|noted|added|argu\w*|claim\w*|believ\w*|show\w*|fear\w*)\s+that)\s+$",
+                    text[max(0, m.start() - 24):m.start()]) and not re.search(
                     r"(?i)\b(?:have|has|had|were|are)\s+(?:all|both|each)\s+$", text[max(0, m.start() - 20):m.start()]) and re.match(
                     r"\s+(?!(?:to|by|from|the|a|an|more|another|additional|its|their|over|up|some|dozens|hundreds|thousands|millions|"
                     r"him|her|them|us|it|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|several|about|around|nearly|"
