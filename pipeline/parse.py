@@ -22,7 +22,11 @@ Order of trust for metadata (first source that yields a value wins, per field):
    inside <body> (an image's author, a teaser's date) counts only for keys <head> lacks.
 5. Page structure: <h1> (when there is one), <time datetime>, rel=author / itemprop=author /
    byline links (first byline only), <html lang>, <title> minus the site name.
+   Without any declared language, a body that reads as English (function-word share) gets "en".
 6. The URL: /YYYY/MM/DD/ dates (midnight UTC) and the URL itself as canonical.
+
+Title exceptions: an <h1> marked itemprop=headline outranks JSON-LD, and a headline carrying a
+live-blog banner ("... LIVE: ...") loses to any source without one (see title_candidates).
 
 Times are returned timezone-aware in UTC; a time written without an offset is taken as UTC.
 
@@ -674,6 +678,32 @@ def _language(tree: lxml.html.HtmlElement, meta: dict, ld: dict) -> str | None:
     return match.group(1).lower() if match else None
 
 
+# The commonest English function words: they make up a third or more of English news text
+# (0.22-0.41 on the benchmark pages) and almost none of other languages' (at most 0.06 there).
+_ENGLISH_WORDS = frozenset(
+    "the of and to a in that is was for on it with as he she they his her their be by at from have"
+    " has had are were this not but or an which who will would said its been also after more than"
+    " about when there into can we you i our".split())
+MIN_ENGLISH_SHARE = 0.15
+MIN_LANGUAGE_WORDS = 30
+
+
+def guess_english(paragraphs: list[str]) -> str | None:
+    """Return "en" when the text reads as English (share of function words), else None.
+
+    A fallback for pages declaring no language (no lang, og:locale or inLanguage); other
+    languages are left undetected rather than guessed.
+
+    Args:
+        paragraphs: body paragraphs.
+    """
+    words = re.findall(r"[^\W\d_]+", " ".join(paragraphs).casefold())
+    if len(words) < MIN_LANGUAGE_WORDS:
+        return None
+    share = sum(word in _ENGLISH_WORDS for word in words) / len(words)
+    return "en" if share >= MIN_ENGLISH_SHARE else None
+
+
 def _canonical_link(tree: lxml.html.HtmlElement, url: str) -> str | None:
     for link in tree.xpath('//link[@href and contains(concat(" ", normalize-space(@rel), " "), " canonical ")]'):
         href = clean_text(link.get("href"))
@@ -850,6 +880,7 @@ def parse_article(html: str | bytes, url: str, rules: SiteRules | None = None) -
     if not article.body:
         headlines, links = page_headlines(tree, metadata), page_link_texts(tree)
         article.body = clean_body(extract_body(tree, url), headlines, links)
+    article.language = article.language or guess_english(article.body)
     article.problems = problems + assess_article(article)
     return article
 

@@ -20,6 +20,7 @@ from pipeline.parse import (
     decode_html,
     extract_jsonl,
     extract_record,
+    guess_english,
     parse_article,
 )
 
@@ -302,6 +303,18 @@ def test_title_prefers_h1_marked_as_microdata_headline_only():
     # A teaser card's itemprop=headline (not an <h1>) is another story's title.
     teaser = generic_page(head, '<div itemscope><a itemprop="headline" href="/x">Other story</a></div>')
     assert parse_article(teaser, "https://example.com/s").title == "Search headline"
+
+
+def test_language_falls_back_to_english_only_for_undeclared_english_text():
+    undeclared = generic_page("").replace(' lang="en-GB"', "")
+    assert parse_article(undeclared, "https://example.com/s").language == "en"
+    declared = generic_page("").replace('lang="en-GB"', 'lang="de"')
+    assert parse_article(declared, "https://example.com/s").language == "de"
+    portuguese = " ".join(["O governo anunciou nesta quarta-feira novas medidas para conter a inflação,"
+                           " segundo o ministro da Fazenda, que falou com jornalistas em Brasília."] * 4)
+    page = f"<html><head><title>Notícia</title></head><body><article><p>{portuguese}</p></article></body></html>"
+    assert parse_article(page, "https://example.com.br/s").language is None
+    assert guess_english(["Too short to tell the language of"]) is None
 
 
 def test_generic_body_drops_related_links_and_furniture():
