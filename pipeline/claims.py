@@ -337,6 +337,7 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
             last.end, last.text = it.end, text[last.start:it.end]
             continue
         merged.append(it)
+    merged = _fold_platforms(text, merged)
     artillery = any(it.code in ("artillery_ammunition", "artillery_systems") and not _BARE_ROCKET_RE.search(it.text)
                     for it in merged)
     for it in merged:
@@ -349,6 +350,24 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
                 it.origin = dem.code
                 it.start, it.text = dem.start, text[dem.start:it.end]
     return merged
+
+
+def _fold_platforms(text: str, items: list[Mention]) -> list[Mention]:
+    """'munitions for fighter jets', 'parts for a Patriot system': the platform after 'for' is not the item moved.
+
+    Ammunition and parts for a platform keep their own category; missiles for an air-defence system are air defence.
+    """
+    out: list[Mention] = []
+    for it in items:
+        prev = out[-1] if out else None
+        if prev is not None and re.fullmatch(r"\s+for\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}",
+                                             text[prev.end:it.start]) and it.priority > 0:
+            if prev.code == "missiles" and it.code == "air_defense":
+                prev.code, prev.priority = it.code, max(prev.priority, 1)
+            prev.end, prev.text, prev.weak = it.end, text[prev.start:it.end], prev.weak and it.weak
+            continue
+        out.append(it)
+    return out
 
 
 _BARE_ROCKET_RE = re.compile(r"(?i)^(?:[\w-]+\s+){0,2}rockets?$")
@@ -1008,6 +1027,8 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     names = [(p.start, p.end) for p in parties if p.priority == 1]
     civil = [(m.start(), m.end()) for m in rules.blockers["non_military"].finditer(text)]
     items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil)]
+    if not items and not civil:
+        items = _money_items(text, parties, ctx)
     quoted = [(m.start(), m.end()) for m in _ACCORDING_RE.finditer(text)]
     cues = [c for c in cues if not any(s <= c.start < e for s, e in quoted)]
     if not cues:
@@ -1045,6 +1066,20 @@ def _drop_non_state(claim: Claim) -> Claim:
     if claim.recipient == NON_STATE:
         claim.recipient = None
     return claim
+
+
+_MONEY_RE = re.compile(r"(?:[$£€]\s?\d[\d.,]*\s*(?:bn|billion|m|million|trillion)?|\d[\d.,]*\s*(?:billion|million)\s+(?:euros|dollars|pounds|kronor|kroner))\b")
+
+
+def _money_items(text: str, parties: list[Mention], ctx: Context) -> list[Mention]:
+    """An amount given to a state the article already reports arming ('pledged to give Ukraine £3bn a year')."""
+    m = _MONEY_RE.search(text)
+    if not m:
+        return []
+    armed = {c.recipient for _, c in ctx.history if c.recipient and c.category != "personnel"}
+    if not any(p.kind == "party" and p.code in armed and 0 <= m.start() - p.end <= 12 for p in parties):
+        return []  # only "give Ukraine £3bn", right after a recipient known from this article's military claims
+    return [Mention(m.start(), m.end(), m.group(0), "item", "unspecified")]
 
 
 def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, verb_positions, earlier) -> list[Claim]:
