@@ -1137,8 +1137,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
             text[head.end:cue.start]) and (
             _USE_GOVERNOR_RE.search(text[max(0, head.start - 50):head.start]) or _RELATIVE_THEN_USE_RE.match(text[cue.end:])):
         return []  # "monitored the use of the weapons it provided", "the F-16s Denmark donated were used": presupposed
-    if item.weak and not military:
-        return []
+    if item.weak and not military and not package_anaphor:
+        return []  # the package claim just before supplies the military context
     frame = _frame(text, cue, lo, hi, parties, items, ctx, passive)
     notes = [f"cue:{cue.kind}:{cue.text}" + (":passive" if passive else "")] + frame.notes
     if cue.kind in ("give", "commit") and not frame.suppliers and cue.text.lower().endswith("ing") and re.search(

@@ -379,3 +379,54 @@ def test_implicit_transfers_without_a_transfer_verb():
     assert (c.supplier, c.recipient, c.category) == ("PRK", "RUS", "personnel")
     assert detect_claims("Russia produced 6,000 drones at Alabuga last year.") == []
     assert detect_claims("Polish soldiers are serving alongside US troops in Lithuania.") == []
+
+
+def sides(text: str) -> list[tuple]:
+    """(sentence number, supplier, recipient, category, stance) of every claim in text."""
+    starts = [s for s, _ in split_sentences(text)]
+    return [(starts.index(c.start), c.supplier, c.recipient, c.category, c.stance) for c in detect_claims(text)]
+
+
+def test_non_state_groups_are_a_null_side_and_not_a_subject():
+    found = sides("Iran, which backs Hamas and Hezbollah, has supplied the groups with rockets and drones, U.S. officials said.")
+    assert found == [(0, "IRN", None, "missiles", "affirmed")]
+    assert detect_claims("Hamas has received weapons.") == []  # no named state on either side
+
+
+def test_foreign_troops_operating_in_russian_held_places_fight_for_russia():
+    assert sides("North Korean artillerymen reportedly operating in Kursk Oblast") == [(0, "PRK", "RUS", "personnel", "hedged")]
+    found = sides("Officials said 11,000 North Korean troops were deployed in Kursk, after clashes with Ukrainian units.")
+    assert [f[2] for f in found] == ["RUS"]
+
+
+def test_package_contents_sentence_takes_the_parties_of_the_package_claim():
+    text = ("The State Department approved a $2 billion arms sale to Taiwan. The deal still needs Congress. "
+            "It also includes radar systems worth about $828 million.")
+    assert sides(text)[-1][:3] == (2, "USA", "TWN")
+    assert sides("Germany hosted a summit on energy. It includes radar systems.") == []
+
+
+def test_denial_by_reference_repeats_the_previous_claim_denied():
+    text = "Iran has supplied Russia with drones, U.S. officials said. Russia has denied those reports."
+    assert sides(text) == [(0, "IRN", "RUS", "drones", "affirmed"), (1, "IRN", "RUS", "drones", "denied")]
+    assert sides("Iran has supplied Russia with drones, officials said. China denied the reports.") == [
+        (0, "IRN", "RUS", "drones", "affirmed")]
+
+
+def test_sanctions_and_use_presuppose_supply_but_relative_supply_is_asserted():
+    assert detect_claims("Beijing has sanctioned U.S. defence firms over arms sales to Taiwan.") == []
+    assert detect_claims("The U.S. has monitored the use of the weapons it provided to Ukraine.") == []
+    assert detect_claims("The F-16s that Denmark donated were used to down Russian missiles.") == []
+    assert sides("The EU sanctioned three Chinese companies that supplied drone parts to Russia.") == [
+        (0, "CHN", "RUS", "technology", "affirmed")]
+
+
+def test_amount_given_to_a_state_armed_earlier_in_the_article():
+    text = "The UK has sent Ukraine Storm Shadow missiles. Healey pledged to give Ukraine £3bn a year for as long as it takes."
+    assert sides(text)[-1] == (1, "GBR", "UKR", "unspecified", "affirmed")
+    assert detect_claims("The EU pledged to give Ukraine €50bn a year.") == []  # no military claim before it
+
+
+def test_platform_after_for_is_not_the_item():
+    assert one("US to send Israel $8 billion in weapons, including munitions for fighter jets").category == "unspecified"
+    assert one("Spain said it would send missiles for Patriot launchers to Ukraine.").category == "air_defense"
