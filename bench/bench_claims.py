@@ -24,7 +24,8 @@ TARGETS = {"dev_f1": 0.90, "articles_sentence_p": 0.85, "articles_sentence_r": 0
 ARTICLE_SETS = (
     ("claims_articles.jsonl", "Full articles (blind set, written before tuning)"),
     ("claims_articles_blind2.jsonl", "Second blind article set (scored once, then tuned on)"),
-    ("claims_articles_blind3.jsonl", "Third blind article set (written before its first scoring)"),
+    ("claims_articles_blind3.jsonl", "Third blind article set (scored once, then tuned on)"),
+    ("claims_articles_blind4.jsonl", "Fourth blind article set (scored once, never tuned on)"),
 )
 
 
