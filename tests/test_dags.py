@@ -74,6 +74,8 @@ def test_airflow_dags_test_runs_the_pipeline_against_the_mirror(tmp_path, receiv
         env.update(
             TW_DATABASE_URL=f"sqlite:///{database}",
             TW_MOSCOW_TIMES_BASE_URL=mirror.base_url,
+            # Only the mirrored outlet: tests never reach the live sites.
+            TW_SOURCES="moscow_times",
             TW_ALLOW_PRIVATE_HOSTS="1",
             TW_SLACK_WEBHOOK_URL=receiver.url,
             TW_ALERT_RATE_PER_SECOND="100",
