@@ -25,7 +25,8 @@ ARTICLE_SETS = (
     ("claims_articles.jsonl", "Full articles (blind set, written before tuning)"),
     ("claims_articles_blind2.jsonl", "Second blind article set (scored once, then tuned on)"),
     ("claims_articles_blind3.jsonl", "Third blind article set (scored once, then tuned on)"),
-    ("claims_articles_blind4.jsonl", "Fourth blind article set (scored once, never tuned on)"),
+    ("claims_articles_blind4.jsonl", "Fourth blind article set (scored once, then tuned on)"),
+    ("claims_articles_blind5.jsonl", "Fifth blind article set (scored once, then tuned on)"),
 )
 
 
