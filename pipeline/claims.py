@@ -1052,7 +1052,9 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         claims += _claims_for_cue(text, sentence, cue, role_parties, items, ctx, rules, military, verb_positions, claims)
     claims = _merge_claims(claims) or _implicit_claims(text, sentence, parties, items, ctx, rules)
     for c in claims:
+        _fill_actor_supplier(c, text, parties)
         _fill_from_article(c, text, ctx)
+        _prefer_label_item(c, text, rules, parties)
     return _merge_claims([c for c in map(_drop_non_state, _merge_claims(claims)) if c.supplier or c.recipient])
 
 
@@ -1344,6 +1346,49 @@ def _fighting_side(text: str, pos: int, origin: str, named: list[Mention]) -> st
     return None
 
 
+_ACTOR_RE = re.compile(
+    r"^(?:[A-Z][\w'.-]*\s+){0,4}?$")  # only titles and names before the actor ("President Joe Biden", "Defence Minister")
+_ACT_VERB_RE = re.compile(
+    r"^\s*(?:has\s+|have\s+|had\s+|on\s+\w+\s+)?(?:signed|signs|announced|announces|unveiled|unveils|approved|approves|"
+    r"authori[sz]ed|authori[sz]es|pledged|pledges|promised|promises|confirmed|confirms|finali[sz]ed|agreed)\b")
+
+
+def _fill_actor_supplier(claim: Claim, text: str, parties: list[Mention]) -> None:
+    """'President Joe Biden signed a $95 billion aid measure ... for Ukraine': the state that acts is the supplier.
+
+    Only act verbs (signed, announced, approved, pledged) count: a speaker who merely comments on
+    someone else's deliveries ("Putin said deliveries to Ukraine ...") is no supplier.
+    """
+    if claim.supplier is not None or claim.recipient is None or claim.category == "personnel":
+        return
+    body = _mask_dateline(text)
+    for p in parties:
+        if p.kind != "party" or p.priority != 1 or p.prep is not None:
+            continue
+        if p.code in (None, NON_STATE, claim.recipient) or not _ACTOR_RE.match(body[:p.start].lstrip(" -—")):
+            return
+        if _ACT_VERB_RE.match(body[p.end:]):
+            claim.supplier = p.code
+            claim.cues.append(f"supplier:actor:{p.text}")
+        return
+
+
+_LABEL_RE = re.compile(r"^\s*([A-Z][^:;.]{1,60}):\s+\S")
+
+
+def _prefer_label_item(claim: Claim, text: str, rules: Rules, parties: list[Mention]) -> None:
+    """Factbox lines ('HIMARS: Washington has sent 38 of the launchers.') name the item in the label before the colon."""
+    if claim.category not in ("unspecified", "other_equipment"):
+        return
+    label = _LABEL_RE.match(text)
+    if not label:
+        return
+    items = [it for it in find_items(label.group(1), rules, []) if it.priority > 0 and not it.weak]
+    if items and items[0].code not in ("unspecified", "other_equipment"):
+        claim.category, claim.item = items[0].code, items[0].text
+        claim.cues.append(f"item:label:{items[0].text}")
+
+
 def _fill_from_article(claim: Claim, text: str, ctx: Context) -> None:
     """Supply a claim's missing side from the article's earlier claims, as a reader does.
 
@@ -1487,6 +1532,7 @@ def detect_claims(text: str) -> list[Claim]:
     rules = load_rules()
     out: list[Claim] = []
     ctx = Context()
+    listing: Claim | None = None  # the package whose contents are being listed line by line
     for start, end in split_sentences(text):
         sentence = text[start:end]
         if rules.related_line.match(sentence):
@@ -1496,11 +1542,43 @@ def detect_claims(text: str) -> list[Claim]:
             claims = analyse_sentence(sentence, ctx, rules)
         if not claims and ctx.history and _DENY_REFERENCE_RE.search(sentence):
             claims = _denial_by_reference(sentence, ctx, rules)
+        line_start = start == 0 or text[start - 1] == "\n"
+        if listing is not None and not claims:
+            claims = _list_line_claims(sentence, listing, rules) if line_start else []
+            if not claims and not _LIST_LINE_RE.search(sentence):
+                listing = None
+        elif listing is not None and not _LIST_LINE_RE.search(sentence):
+            listing = None
+        if not claims and ctx.history and sentence.rstrip().endswith(":") and _LIST_INTRO_RE.search(sentence):
+            prior = _recent_claim(ctx, span=3)
+            if prior is not None:
+                claims = [Claim(prior.supplier, prior.recipient, prior.category, prior.item, None, prior.status,
+                                "affirmed", None, sentence, 0, 0, ["cue:list-intro", "parties:recent-claim"])]
+        if claims and sentence.rstrip().endswith(":"):
+            listing = claims[-1]
         for c in claims:
             c.start, c.end = start, end
         out.extend(claims)
         ctx = _next_context(sentence, claims, rules, ctx)
     return out
+
+
+_LIST_INTRO_RE = re.compile(r"(?i)\b(?:includ(?:e|es|ing)|consists? of|compris(?:e|es|ing)|following|contents?)\b")
+# a list line: short, ends like an item of a list (";", ",", "; and", or no verb-like full stop)
+_LIST_LINE_RE = re.compile(r"(?:[;,]|;\s*and|\band)\s*$")
+
+
+def _list_line_claims(sentence: str, listing: Claim, rules: Rules) -> list[Claim]:
+    """'155mm and 105mm artillery rounds;' under 'This package includes:': one item of the listed package."""
+    if len(sentence.split()) > 18:
+        return []
+    items = [it for it in find_items(sentence, rules, []) if it.priority > 0 or not it.weak]
+    if not items:
+        return []
+    item = items[0]
+    return [Claim(listing.supplier, listing.recipient, item.code or "unspecified", item.text, None, listing.status,
+                  listing.stance, listing.claimant, sentence, 0, 0, ["cue:list-line", "parties:listed-package",
+                                                                     f"item:{item.text}->{item.code}"])]
 
 
 _DENY_REFERENCE_RE = re.compile(
@@ -1516,7 +1594,7 @@ def _denial_by_reference(sentence: str, ctx: Context, rules: Rules) -> list[Clai
     text = _mask_dateline(sentence)
     if rules.blockers["modal"].search(text) or re.search(r"(?i)\b(?:if|whether|despite|not\s+den)", text):
         return []
-    recent = [c for n, c in ctx.history if ctx.number - n <= 2]
+    recent = [c for n, c in ctx.history if ctx.number - n <= 3]
     if not recent:
         return []
     prior = recent[-1]

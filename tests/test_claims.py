@@ -430,3 +430,33 @@ def test_amount_given_to_a_state_armed_earlier_in_the_article():
 def test_platform_after_for_is_not_the_item():
     assert one("US to send Israel $8 billion in weapons, including munitions for fighter jets").category == "unspecified"
     assert one("Spain said it would send missiles for Patriot launchers to Ukraine.").category == "air_defense"
+
+
+def test_package_list_lines_each_carry_the_package_parties():
+    text = ("The Pentagon announced a $275 million package of military aid for Ukraine.\nThe capabilities in this package include:\n"
+            "155mm artillery rounds;\nJavelin anti-armor systems; and\nSpare parts.\n"
+            "Secretary Austin will convene the contact group next week at Ramstein Air Base in Germany.")
+    got = [(c.supplier, c.recipient, c.category, c.sentence) for c in detect_claims(text)]
+    assert ("USA", "UKR", "artillery_ammunition", "155mm artillery rounds;") in got
+    assert ("USA", "UKR", "small_arms_light_weapons", "Javelin anti-armor systems; and") in got
+    assert not [g for g in got if "Ramstein" in g[3]]
+    # a list that follows no claim is no package
+    assert detect_claims("The museum's collection includes:\n155mm artillery rounds;\nOld muskets.") == []
+
+
+def test_state_that_signs_or_announces_is_the_supplier_but_a_commentator_is_not():
+    c = one("President Joe Biden signed a $95 billion war aid measure that includes military assistance for Taiwan.")
+    assert (c.supplier, c.recipient) == ("USA", "TWN")
+    found = detect_claims("Vladimir Putin said new shipments of weapons to Ukraine would begin within weeks.")
+    assert found and all(c.supplier != "RUS" and c.recipient == "UKR" for c in found)
+
+
+def test_factbox_label_names_the_item():
+    c = one("Bradley fighting vehicles: The U.S. has committed 109 to Ukraine in its latest packages.")
+    assert (c.supplier, c.recipient, c.category) == ("USA", "UKR", "armored_vehicles")
+    c = one("HIMARS: Washington has sent 38 of the truck-mounted launchers to Ukraine.")
+    assert c.category == "artillery_systems"
+
+
+def test_treaty_obligation_to_assist_is_no_transfer():
+    assert detect_claims("The treaty obliges both countries to provide immediate military assistance to each other.") == []
