@@ -1055,6 +1055,8 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         _fill_actor_supplier(c, text, parties)
         _fill_from_article(c, text, ctx)
         _prefer_label_item(c, text, rules, parties)
+        _name_group_member(c, text, parties)
+    claims += _elliptic_clause_claims(text, claims, parties, rules)
     return _merge_claims([c for c in map(_drop_non_state, _merge_claims(claims)) if c.supplier or c.recipient])
 
 
@@ -1371,6 +1373,51 @@ def _fill_actor_supplier(claim: Claim, text: str, parties: list[Mention]) -> Non
             claim.supplier = p.code
             claim.cues.append(f"supplier:actor:{p.text}")
         return
+
+
+_GROUP_MEMBER_RE = re.compile(
+    r"\b(?:first|second|third|last|latest|only|another|one more|newest)\s+(?:NATO|Nato|EU|Western|European)\s+"
+    r"(?:country|countries|member|members|state|states|nation|nations|ally|allies|government)\b")
+
+
+def _name_group_member(claim: Claim, text: str, parties: list[Mention]) -> None:
+    """'Poland becomes the first NATO country to send jets': the supplier is Poland, not NATO."""
+    if claim.supplier not in ("NATO", "EU", "WEST"):
+        return
+    member = _GROUP_MEMBER_RE.search(text)
+    if not member:
+        return
+    named = [p for p in parties if p.kind == "party" and p.prep is None and p.end <= member.start()
+             and p.code not in (None, NON_STATE, "NATO", "EU", "WEST", claim.recipient)]
+    if named:
+        claim.supplier = named[0].code
+        claim.cues.append(f"supplier:group-member:{named[0].text}")
+
+
+def _elliptic_clause_claims(text: str, claims: list[Claim], parties: list[Mention], rules: Rules) -> list[Claim]:
+    """'The Netherlands has pledged 24 F-16s, while Denmark has promised 19': the second clause repeats the item."""
+    if not claims:
+        return []
+    first = claims[0]
+    out = []
+    for p in parties:
+        if p.kind != "party" or p.prep not in (None, "and") or p.code in (None, NON_STATE, first.recipient):
+            continue
+        if any(c.supplier == p.code for c in claims + out):
+            continue
+        if not re.search(r"(?i)(?:,\s*(?:while|whereas|and)|;|\band|\bwhile)\s+(?:the\s+)?$", text[max(0, p.start - 16):p.start]):
+            continue
+        verb = re.match(r"\s+(?:has\s+|have\s+|had\s+|will\s+|would\s+)?(?:also\s+)?(\w+)\s+(?:another\s+|a further\s+|"
+                        r"up to\s+|about\s+|around\s+|nearly\s+|more than\s+)?\d", text[p.end:])
+        if not verb:
+            continue
+        kind = next((k for k in ("give", "commit") if rules.cue_res[k].fullmatch(verb.group(1))), None)
+        if kind is None:
+            continue
+        status = "committed" if kind == "commit" or re.match(r"\s+(?:will|would)\b", text[p.end:]) else "delivered"
+        out.append(Claim(p.code, first.recipient, first.category, first.item, None, status, first.stance, first.claimant,
+                         first.sentence, 0, 0, [f"cue:{kind}:{verb.group(1)}", f"supplier:elliptic-clause:{p.text}"]))
+    return out
 
 
 _LABEL_RE = re.compile(r"^\s*([A-Z][^:;.]{1,60}):\s+\S")

@@ -460,3 +460,18 @@ def test_factbox_label_names_the_item():
 
 def test_treaty_obligation_to_assist_is_no_transfer():
     assert detect_claims("The treaty obliges both countries to provide immediate military assistance to each other.") == []
+
+
+def test_second_clause_with_its_own_supplier_is_a_second_claim():
+    got = {(c.supplier, c.recipient, c.category, c.status) for c in detect_claims(
+        "The Netherlands has pledged a total of 24 F-16s to Ukraine, while Denmark has promised 19.")}
+    assert got == {("NLD", "UKR", "aircraft", "committed"), ("DNK", "UKR", "aircraft", "committed")}
+    # a second recipient is no second supplier
+    got = {(c.supplier, c.recipient) for c in detect_claims("Germany sent 14 Leopard tanks to Ukraine and Moldova last year.")}
+    assert ("MDA", "UKR") not in got and all(s == "DEU" for s, _ in got)
+
+
+def test_first_nato_country_names_the_member_not_the_alliance():
+    c = one("Poland becomes first NATO country to send fighter jets to Ukraine")
+    assert (c.supplier, c.recipient, c.category) == ("POL", "UKR", "aircraft")
+    assert one("NATO allies will send more air defence systems to Ukraine").supplier == "NATO"
