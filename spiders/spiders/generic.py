@@ -16,7 +16,6 @@ import os
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
-import scrapy
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
@@ -32,7 +31,6 @@ from pipeline.sources import (
 )
 from spiders import discovery
 from spiders.feeds import read_feed
-from spiders.items import RawPageItem
 from spiders.safety import PRIVATE_REASON, resolve_addresses
 from spiders.spiders.moscow_times import MoscowTimesSpider
 
@@ -134,7 +132,7 @@ class GenericSpider(MoscowTimesSpider):
 
     def follow_index(self, entries: list[discovery.Entry], origin: str, depth: int):
         """Follow the newest children of a sitemap index, skipping those dated before the age limit."""
-        fresh = [e for e in entries if not self.too_old(e.date)]
+        fresh = [e for e in entries if not self.skip_reason(e.date)]
         fresh.sort(key=lambda e: e.date or datetime.max.replace(tzinfo=timezone.utc), reverse=True)
         yield from super().follow_index(fresh[:MAX_SITEMAP_CHILDREN], origin, depth)
 
@@ -167,59 +165,13 @@ class GenericSpider(MoscowTimesSpider):
         clean = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         return clean if is_article_url(clean, self.config) else None
 
-    def too_old(self, date: datetime | None) -> bool:
-        """Tell whether a feed or sitemap date is before the source's age limit."""
-        return bool(self.cutoff and date and date < self.cutoff)
+    def article_identity(self, url: str) -> str:
+        """Return the identity the source file's identity rule gives an article URL."""
+        return source_identity(url, self.config)
 
-    def consider_article(self, url: str, date: datetime | None):
-        """Request an article unless it is off-site, not an article, too old, already requested or stored."""
-        if not discovery.is_allowed(url, self.allowed_domains):
-            self.skipped["offsite"] += 1
-            return
-        canonical = self.article_url(url)
-        if canonical is None:
-            self.skipped["not_article"] += 1
-            return
-        if self.too_old(date):
-            self.skipped["too_old"] += 1
-            return
-        identity = source_identity(canonical, self.config)
-        self.discovered.add(identity)
-        if identity in self.scheduled:
-            return
-        known_at = self.known.get(identity)
-        if known_at is not None and (date is None or date <= known_at):
-            self.known_seen.add(identity)
-            return
-        if self.max_pages and len(self.scheduled) >= self.max_pages:
-            self.over_limit.add(identity)
-            return
-        self.scheduled.add(identity)
-        if known_at is not None:
-            self.refetching.add(identity)
-        yield scrapy.Request(canonical, callback=self.parse_article, errback=self.on_article_error,
-                             cb_kwargs={"identity": identity})
-
-    def parse_article(self, response, identity: str):
-        """Yield the raw page, unless the response is not HTML or was redirected away from the article."""
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
-        if content_type and "html" not in content_type.lower():
-            self.skipped["not_html"] += 1
-            return
-        final = self.article_url(response.url)
-        if final is None:
-            self.skipped["not_article"] += 1
-            return
-        self.fetched += 1
-        yield RawPageItem(
-            url=final,
-            source=self.source_key,
-            identity=source_identity(final, self.config),
-            html=response.body,
-            status=response.status,
-            content_type=content_type,
-            fetched_at=datetime.now(timezone.utc),
-        )
+    def skip_reason(self, date: datetime | None) -> str | None:
+        """Skip feed and sitemap entries dated before the source's age limit."""
+        return "too_old" if self.cutoff and date and date < self.cutoff else None
 
     def on_request_dropped(self, request, spider=None) -> None:
         """Record an article whose redirect led back to a URL already requested (a redirect loop).

@@ -224,6 +224,22 @@ class MoscowTimesSpider(scrapy.Spider):
 
     # --- articles ------------------------------------------------------------------------------
 
+    def article_url(self, url: str) -> str | None:
+        """Return the URL to fetch for an article link, or None when the link is not an article.
+
+        Args:
+            url: an absolute URL.
+        """
+        return discovery.canonical_article_url(url, self.rules["article_url"])
+
+    def article_identity(self, url: str) -> str:
+        """Return the stable identity of an article URL (the site's a<digits> id)."""
+        return url_identity(url, self.source_key)
+
+    def skip_reason(self, date: datetime | None) -> str | None:
+        """Name why a listed article is not wanted regardless of its URL (None: it is wanted)."""
+        return None
+
     def consider_article(self, url: str, date: datetime | None):
         """Request an article unless it is off-site, not an article, already requested or already stored.
 
@@ -232,11 +248,15 @@ class MoscowTimesSpider(scrapy.Spider):
         if not discovery.is_allowed(url, self.allowed_domains):
             self.skipped["offsite"] += 1
             return
-        canonical = discovery.canonical_article_url(url, self.rules["article_url"])
+        canonical = self.article_url(url)
         if canonical is None:
             self.skipped["not_article"] += 1
             return
-        identity = url_identity(canonical, self.source_key)
+        reason = self.skip_reason(date)
+        if reason:
+            self.skipped[reason] += 1
+            return
+        identity = self.article_identity(canonical)
         self.discovered.add(identity)
         if identity in self.scheduled:
             return
@@ -259,7 +279,7 @@ class MoscowTimesSpider(scrapy.Spider):
         if content_type and "html" not in content_type.lower():
             self.skipped["not_html"] += 1
             return
-        final = discovery.canonical_article_url(response.url, self.rules["article_url"])
+        final = self.article_url(response.url)
         if final is None:
             self.skipped["not_article"] += 1  # redirected away from the article (e.g. to a section page)
             return
@@ -267,7 +287,7 @@ class MoscowTimesSpider(scrapy.Spider):
         yield RawPageItem(
             url=final,
             source=self.source_key,
-            identity=url_identity(final, self.source_key),
+            identity=self.article_identity(final),
             html=response.body,
             status=response.status,
             content_type=content_type,
