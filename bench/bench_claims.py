@@ -27,7 +27,8 @@ ARTICLE_SETS = (
     ("claims_articles_blind3.jsonl", "Third blind article set (scored once, then tuned on)"),
     ("claims_articles_blind4.jsonl", "Fourth blind article set (scored once, then tuned on)"),
     ("claims_articles_blind5.jsonl", "Fifth blind article set (scored once, then tuned on)"),
-    ("claims_articles_blind6.jsonl", "Sixth blind article set (scored once, never tuned on)"),
+    ("claims_articles_blind6.jsonl", "Sixth blind article set (scored once, then tuned on)"),
+    ("claims_articles_blind7.jsonl", "Seventh blind article set (scored once, then tuned on)"),
 )
 
 
