@@ -304,9 +304,6 @@ def build_alert_payload(decision, article: Article) -> dict:
         article: the article the claim was found in.
     """
     claim = decision.claim_row
-    quantity = None
-    if claim.quantity_min is not None or claim.quantity_max is not None:
-        quantity = {"min": claim.quantity_min, "max": claim.quantity_max, "unit": claim.quantity_unit}
     category = claim.category.replace("_", " ")
     headline = f"{decision.kind} transfer claim: {claim.supplier or '?'} -> {claim.recipient or '?'} {category}"
     return {
@@ -314,19 +311,8 @@ def build_alert_payload(decision, article: Article) -> dict:
         "headline": headline,
         "alert_id": None,
         "cluster_id": decision.cluster.id,
-        "supplier": claim.supplier,
-        "recipient": claim.recipient,
-        "category": claim.category,
-        "item": claim.item,
-        "quantity": quantity,
-        "status": claim.status,
-        "stance": claim.stance,
-        "claimant": claim.claimant,
-        "sentence": claim.sentence,
-        "outlet": article.source.name,
-        "url": article.canonical_url or article.url,
-        "title": article.title,
-        "published": article.published.isoformat() if article.published else None,
+        **store.claim_fields(claim),
+        **store.article_fields(article, article.source),
         "corroboration": decision.cluster.source_count,
         "change": decision.change,
         "cues": list(claim.cues or []),

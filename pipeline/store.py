@@ -173,28 +173,51 @@ def export_claims(session: Session) -> list[dict]:
     )
     exported = []
     for claim, article, source in rows:
-        quantity = None
-        if claim.quantity_min is not None or claim.quantity_max is not None:
-            quantity = {"min": claim.quantity_min, "max": claim.quantity_max, "unit": claim.quantity_unit}
         exported.append(
             {
                 "claim_id": claim.id,
                 "cluster_id": claim.cluster_id,
-                "supplier": claim.supplier,
-                "recipient": claim.recipient,
-                "category": claim.category,
-                "item": claim.item,
-                "quantity": quantity,
-                "status": claim.status,
-                "stance": claim.stance,
-                "claimant": claim.claimant,
-                "sentence": claim.sentence,
+                **claim_fields(claim),
                 "cues": claim.cues,
-                "outlet": source.name,
-                "url": article.canonical_url or article.url,
-                "title": article.title,
-                "published": article.published,
+                **article_fields(article, source),
                 "found_at": claim.created_at,
             }
         )
     return exported
+
+
+def claim_fields(claim: Claim) -> dict:
+    """Return a stored claim's fields as transfer-claims.md names them, quantity as {min, max, unit}.
+
+    Args:
+        claim: a Claim row.
+    """
+    quantity = None
+    if claim.quantity_min is not None or claim.quantity_max is not None:
+        quantity = {"min": claim.quantity_min, "max": claim.quantity_max, "unit": claim.quantity_unit}
+    return {
+        "supplier": claim.supplier,
+        "recipient": claim.recipient,
+        "category": claim.category,
+        "item": claim.item,
+        "quantity": quantity,
+        "status": claim.status,
+        "stance": claim.stance,
+        "claimant": claim.claimant,
+        "sentence": claim.sentence,
+    }
+
+
+def article_fields(article: Article, source: Source) -> dict:
+    """Return the provenance of a claim: outlet, link, title and publication time of its article.
+
+    Args:
+        article: an Article row.
+        source: the article's Source row.
+    """
+    return {
+        "outlet": source.name,
+        "url": article.canonical_url or article.url,
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -78,6 +80,12 @@ def test_demo_twice_alerts_each_new_claim_once_and_refetches_nothing(demo_env, r
     pairs = {(c["supplier"], c["recipient"], c["category"]) for c in claims}
     assert ("PRK", "RUS", "artillery_ammunition") in pairs
     assert ("RUS", "PRK", "technology") in pairs
+
+    exported = run_cli(["export", "--format", "csv"], {**demo_env, **_db_env(database)})
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    seed_rows = [r for r in rows if (r["supplier"], r["recipient"], r["category"]) == ("PRK", "RUS", "artillery_ammunition")]
+    assert seed_rows and all(r["outlet"] == "The Moscow Times" and r["url"].endswith("-a990160") for r in seed_rows)
+    assert any("million" in r["sentence"].lower() for r in seed_rows)
 
     alerts = json.loads(run_cli(["alerts", "list", "--json"], {**demo_env, **_db_env(database)}).stdout)
     claim_alerts = [a for a in alerts if a["kind"] in ("NEW", "UPDATE")]
