@@ -1007,6 +1007,28 @@ def _negation(text: str, lo: int, cue: Mention, after: str) -> str | None:
     return m.group(0).strip() if m else None
 
 
+_ABBREVIATED_STATE_RE = re.compile(r"U\.S\.|US|U\.K\.|UK")
+_GIVE_BEFORE_RE = re.compile(r"(?i)\b(?:give|gives|gave|giving|send|sends|sent|sell|sells|sold|supply|supplied|provide|provided|"
+                             r"offer|offered|lend|lent|to|for|from|by|with)\s+(?:the\s+)?$")
+
+
+def _attributive_names(text: str, parties: list[Mention]) -> list[Mention]:
+    """'U.S. Abrams tanks', 'UK Storm Shadow missiles': an abbreviated state name before an item marks its origin."""
+    out = []
+    for p in parties:
+        if p.kind == "party" and not p.possessive and _ABBREVIATED_STATE_RE.fullmatch(p.text) and \
+                not _GIVE_BEFORE_RE.search(text[max(0, p.start - 24):p.start]):
+            out.append(Mention(p.start, p.end, p.text, "demonym", p.code, p.prep))
+    return out
+
+
+def _article_is_military(ctx: Context, rules: Rules) -> bool:
+    """A transfer claim in the last three sentences, or military words just before, make 'jets' and 'systems' military."""
+    if ctx.history and ctx.number - ctx.history[-1][0] <= 3:
+        return True
+    return bool(ctx.text and rules.military_re.search(ctx.text))
+
+
 def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     """Find the transfer claims in one sentence (offsets are filled in by the caller).
 
@@ -1023,7 +1045,7 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     if not cues and not implicit:
         return []
     parties = find_parties(text, rules)
-    items = find_items(text, rules, [p for p in parties if p.kind == "demonym"])
+    items = find_items(text, rules, [p for p in parties if p.kind == "demonym"] + _attributive_names(text, parties))
     names = [(p.start, p.end) for p in parties if p.priority == 1]
     civil = [(m.start(), m.end()) for m in rules.blockers["non_military"].finditer(text)]
     items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil)]
@@ -1042,7 +1064,8 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
                     return found
         return _implicit_claims(text, sentence, parties, items, ctx, rules) if implicit else []
     role_parties = [p for p in parties if not any(s <= p.start < e for s, e in quoted)]
-    military = bool(rules.military_re.search(text)) or any(it.priority > 0 and not it.weak for it in items)
+    military = bool(rules.military_re.search(text)) or any(it.priority > 0 and not it.weak for it in items) or \
+        _article_is_military(ctx, rules)
     verb_positions = [c.start for c in cues if c.kind in ("give", "commit", "receive", "arrive", "source")]
     verb_positions += [m.start() for m in rules.blockers["use"].finditer(text)]
     # speech verbs only count as a verb *before* a joiner: stored negated so they never open a clause
@@ -1272,7 +1295,7 @@ def _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules) -> list[
 _IMPLICIT_TRIGGER_RE = re.compile(
     r"(?i)licen[cs]|\b(?:help|helps|helped|helping|assist|assists|assisted|assisting)\s+[A-Z]|[a-z]-(?:made|supplied|sourced)\s+"
     r"(?:\w+\s+)?(?:components|parts|engines|microelectronics|chips|electronics)|\b(?:fighting|deployed|serving|stationed)\s+"
-    r"(?:alongside|for|with|in|on|inside)\b|\b(?:operating|embedded)\s+(?:alongside|with|in|inside|within)\b|\bjoined\s+(?:the\s+)?[A-Z]")
+    r"(?:alongside|for|with|in|on|inside|to|into)\b|\b(?:arrived|arrive|arrives|arriving|sent|transported|moved)\s+(?:in|to|into|at)\s+[A-Z]|\b(?:operating|embedded)\s+(?:alongside|with|in|inside|within)\b|\bjoined\s+(?:the\s+)?[A-Z]")
 _PRODUCE = r"(?:build|builds|built|building|produce|produces|produced|producing|manufactur\w+|make|makes|made|making|assembl\w+)"
 _LICENCE_RE = re.compile(
     r"(?i)\b(?:under|with|through)\s+(?:a\s+|an\s+)?(?:licen[cs]e|licensing\s+(?:deal|agreement|arrangement)|"
@@ -1290,7 +1313,8 @@ _FIGHTING_RE = re.compile(
     r"(?i)\s+(?:(?:are|were|is|was|have been|has been|had been|have|has|had|now|already|reportedly|still|also|allegedly|"
     r"apparently|currently|actively)\s+)*"
     r"(?:(?:fighting|deployed|serving|stationed|taking part|participating|engaged in combat|in combat|operating|embedded)\s+"
-    r"(?:alongside|for|with|in|inside|within|on behalf of|on the side of)|joined)\s+(?:the\s+)?")
+    r"(?:alongside|for|with|in|inside|within|on behalf of|on the side of)|joined|"
+    r"(?:deployed|sent|moved|transferred|dispatched|transported|arrived|arriving|arrive|arrives)\s+(?:to|in|into|at))\s+(?:the\s+)?")
 # Places that put foreign troops on Russia's side of the front (a place, never a party).
 _RUSSIAN_SIDE_PLACE_RE = re.compile(
     r"\b(?:Kursk|Belgorod|Bryansk|Russia's Far East|(?:Russian-)?occupied (?:territor(?:y|ies)|areas|regions|parts|Ukraine|Crimea)|Crimea)\b")
@@ -1589,6 +1613,8 @@ def detect_claims(text: str) -> list[Claim]:
             claims = analyse_sentence(sentence, ctx, rules)
         if not claims and ctx.history and _DENY_REFERENCE_RE.search(sentence):
             claims = _denial_by_reference(sentence, ctx, rules)
+        if not claims and ctx.history and _FOLLOWED_RE.search(sentence):
+            claims = _followed_claims(sentence, ctx, rules)
         line_start = start == 0 or text[start - 1] == "\n"
         if listing is not None and not claims:
             claims = _list_line_claims(sentence, listing, rules) if line_start else []
@@ -1634,6 +1660,21 @@ _DENY_REFERENCE_RE = re.compile(
     r"Seoul's|Kyiv's|Washington's|media|press|news)\s+){0,3}"
     r"(?:reports?|claims?|allegations?|accusations?|charges?|assertions?|suggestions?|it|them|this|"
     r"(?:arms\s+|weapons\s+|military\s+)?(?:transfers?|deliveries|shipments|deployments?|sales|supplies))\b")
+
+
+_FOLLOWED_RE = re.compile(r"(?i)\b(?:followed(?: suit)?|did (?:the same|likewise)|(?:have|has) done (?:the same|likewise))\s*[.,;]")
+
+
+def _followed_claims(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
+    """'Canada, Norway and Spain followed.': the named states make the transfer of the claim just before."""
+    prior = _recent_claim(ctx, span=2)
+    verb = _FOLLOWED_RE.search(sentence)
+    if prior is None or re.search(r"(?i)\b(?:not|never|if|whether)\b", sentence[:verb.start()]):
+        return []
+    subjects = [p for p in find_parties(_mask_dateline(sentence), rules)
+                if p.kind == "party" and p.end <= verb.start() and p.prep in (None, "and") and p.code != prior.recipient]
+    return [Claim(p.code, prior.recipient, prior.category, prior.item, None, prior.status, "affirmed", None, sentence, 0, 0,
+                  ["cue:followed", f"supplier:subject:{p.text}", "parties:recent-claim"]) for p in subjects]
 
 
 def _denial_by_reference(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
