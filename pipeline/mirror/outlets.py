@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-HTML = "text/html; charset=utf-8"
-RSS = "application/rss+xml; charset=utf-8"
-XML = "application/xml; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
+from pipeline.mirror.server import HTML, RSS, TEXT, XML, LocalServer
+
 OUTLETS = ("bbc", "guardian", "ap", "reuters", "kyiv_independent", "meduza_en", "yonhap_en", "rferl")
 # Outlets whose real pages are in ../shared/data/news-pages: key -> (country folder, publisher).
 SHARED_OUTLETS = {"bbc": ("uk", "BBC"), "guardian": ("uk", "TheGuardian"), "ap": ("us", "APNews"),
@@ -59,16 +56,7 @@ class Page:
     listed: bool = True
 
 
-@dataclass(frozen=True)
-class LoggedRequest:
-    """One request the mirror answered."""
-
-    path: str
-    status: int
-    headers: dict
-
-
-class OutletMirror:
+class OutletMirror(LocalServer):
     """A running outlets mirror on 127.0.0.1; use as a context manager or call stop().
 
     Attributes:
@@ -76,36 +64,11 @@ class OutletMirror:
         routes: path (with query where the site uses one) -> handler; change it to change the site.
     """
 
+    thread_name = "outlets-mirror"
+
     def __init__(self, routes: dict[str, Handler] | None = None, host: str = "127.0.0.1", port: int = 0):
         self.routes: dict[str, Handler] = dict(routes or {})
-        self._lock = threading.Lock()
-        self._log: list[LoggedRequest] = []
-        self._hits: dict[str, int] = {}
-        self.stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.mirror = self  # type: ignore[attr-defined]
-        bound_host, bound_port = self._httpd.server_address[:2]
-        self.base_url = f"http://{bound_host}:{bound_port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="outlets-mirror", daemon=True)
-
-    def start(self) -> "OutletMirror":
-        """Start serving in a background thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving (cutting slow answers short) and release the port."""
-        self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> "OutletMirror":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().__init__(host, port)
 
     def source_url(self, key: str) -> str:
         """Return the base URL of an outlet on this mirror (what TW_SOURCE_<KEY>_BASE_URL is set to)."""
@@ -119,27 +82,6 @@ class OutletMirror:
             return Reply(404, HTML, b"<!DOCTYPE html><html><body><h1>Not found</h1></body></html>")
         return handler(self.base_url)
 
-    def count_hit(self, key: str) -> int:
-        """Count a hit on a stateful resource and return how many came before."""
-        with self._lock:
-            before = self._hits.get(key, 0)
-            self._hits[key] = before + 1
-            return before
-
-    def record(self, path: str, status: int, headers: dict) -> None:
-        with self._lock:
-            self._log.append(LoggedRequest(path, status, headers))
-
-    @property
-    def requests(self) -> list[LoggedRequest]:
-        """Every request answered so far, in order."""
-        with self._lock:
-            return list(self._log)
-
-    def paths(self) -> list[str]:
-        """The targets (path with query) of every request so far."""
-        return [entry.path for entry in self.requests]
-
 
 class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.0: every response closes its connection."""
@@ -149,7 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (stdlib name)
         mirror: OutletMirror = self.server.mirror  # type: ignore[attr-defined]
         reply = mirror.answer(self.path)
-        mirror.record(self.path, reply.status, dict(self.headers))
+        mirror.record(self.command, self.path, reply.status, dict(self.headers))
         if reply.delay and mirror.stopping.wait(reply.delay):
             return
         try:
@@ -173,6 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (stdlib signature)
         """Stay quiet: the mirror keeps its own request log."""
+
+
+OutletMirror.handler_class = _Handler
 
 
 def start_outlets(pages: dict[str, list[Page]] | None = None, now: datetime | None = None) -> OutletMirror:

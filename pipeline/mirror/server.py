@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,20 +26,94 @@ SECTION_PATH = re.compile(r"^/(" + "|".join(site.LISTING_SECTIONS) + r")(?:/(\d+
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    """One request the mirror answered."""
+    """One request a local server answered."""
 
     method: str
     path: str
     status: int
+    headers: dict = field(default_factory=dict, compare=False)
 
 
-class MirrorServer:
-    """A running mirror; use as a context manager or call stop().
+class LocalServer:
+    """A stdlib ThreadingHTTPServer on 127.0.0.1 in a background thread, with a request log.
+
+    Subclasses set `handler_class`; the handler reaches the server object as `self.server.mirror`.
+
+    Attributes:
+        base_url: e.g. http://127.0.0.1:51234 (no trailing slash).
+        stopping: set when the server stops, so slow answers can be cut short.
+    """
+
+    handler_class: type[BaseHTTPRequestHandler]
+    thread_name = "local-server"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self._lock = threading.Lock()
+        self._log: list[LoggedRequest] = []
+        self._hits: dict[str, int] = {}
+        self.stopping = threading.Event()
+        self._httpd = ThreadingHTTPServer((host, port), self.handler_class)
+        self._httpd.daemon_threads = True
+        self._httpd.mirror = self  # type: ignore[attr-defined]
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.base_url = f"http://{bound_host}:{bound_port}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name=self.thread_name, daemon=True)
+
+    def start(self):
+        """Start serving in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (slow responses are cut short) and release the port."""
+        self.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def record(self, method: str, path: str, status: int, headers: dict | None = None) -> None:
+        """Append a request to the log (called by the handler)."""
+        with self._lock:
+            self._log.append(LoggedRequest(method, path, status, dict(headers or {})))
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """Every request answered so far, in order."""
+        with self._lock:
+            return list(self._log)
+
+    def paths(self) -> list[str]:
+        """The paths (with query) of every request so far."""
+        return [entry.path for entry in self.requests]
+
+    def clear_log(self) -> None:
+        """Forget the requests logged so far."""
+        with self._lock:
+            self._log.clear()
+
+    def count_hit(self, key: str) -> int:
+        """Count a hit on a stateful resource and return how many came before."""
+        with self._lock:
+            before = self._hits.get(key, 0)
+            self._hits[key] = before + 1
+            return before
+
+
+class MirrorServer(LocalServer):
+    """A running Moscow Times mirror; use as a context manager or call stop().
 
     Attributes:
         base_url: e.g. http://127.0.0.1:51234 (no trailing slash).
         faults: whether fault pages (500, 404, slow, huge, data loss, flaky) are listed.
     """
+
+    thread_name = "mirror"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, faults: bool = False,
                  slow_seconds: float = 5.0, data_file: Path = site.ARTICLES_FILE):
@@ -47,34 +121,7 @@ class MirrorServer:
         self.slow_seconds = slow_seconds
         self.data = site.load_site(data_file)
         self._articles = {a["id"]: a for a in self.data["articles"] + self.data["faults"]}
-        self._lock = threading.Lock()
-        self._log: list[LoggedRequest] = []
-        self._hits: dict[str, int] = {}
-        self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.mirror = self  # type: ignore[attr-defined]
-        bound_host, bound_port = self._httpd.server_address[:2]
-        self.base_url = f"http://{bound_host}:{bound_port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="mirror", daemon=True)
-
-    def start(self) -> "MirrorServer":
-        """Start serving in a background thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port (slow responses are cut short)."""
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> "MirrorServer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().__init__(host, port)
 
     # --- what the site lists -------------------------------------------------------------------
 
@@ -109,35 +156,6 @@ class MirrorServer:
             updated = site.shift_modified(self._articles[article_id], moment)
             self._articles[article_id] = updated
         return updated
-
-    # --- request log ---------------------------------------------------------------------------
-
-    def record(self, method: str, path: str, status: int) -> None:
-        """Append a request to the log (called by the handler)."""
-        with self._lock:
-            self._log.append(LoggedRequest(method, path, status))
-
-    @property
-    def requests(self) -> list[LoggedRequest]:
-        """Every request answered so far, in order."""
-        with self._lock:
-            return list(self._log)
-
-    def paths(self) -> list[str]:
-        """The paths (with query) of every request so far."""
-        return [entry.path for entry in self.requests]
-
-    def clear_log(self) -> None:
-        """Forget the requests logged so far."""
-        with self._lock:
-            self._log.clear()
-
-    def count_hit(self, key: str) -> int:
-        """Count a hit on a flaky resource and return how many came before."""
-        with self._lock:
-            before = self._hits.get(key, 0)
-            self._hits[key] = before + 1
-            return before
 
     # --- routing -------------------------------------------------------------------------------
 
@@ -280,7 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_whole(404, HTML, b"<html><body><h1>Page not found</h1></body></html>", send_body)
                 return 404
             if fault == "slow":
-                if mirror._stopping.wait(mirror.slow_seconds):
+                if mirror.stopping.wait(mirror.slow_seconds):
                     return 0
                 self.send_whole(200, HTML, page.encode(), send_body)
                 return 200
@@ -330,6 +348,9 @@ def _broken_page(base_url: str) -> str:
     """A plain article-like page for the /broken/... paths."""
     article = site.fault_article({"id": 990999, "slug": "broken-page", "title": "Broken Page"})
     return site.render_article(article, base_url)
+
+
+MirrorServer.handler_class = _Handler
 
 
 def start_mirror(host: str = "127.0.0.1", port: int = 0, faults: bool = False,
