@@ -1012,14 +1012,16 @@ _GIVE_BEFORE_RE = re.compile(r"(?i)\b(?:give|gives|gave|giving|send|sends|sent|s
                              r"offer|offered|lend|lent|to|for|from|by|with)\s+(?:the\s+)?$")
 
 
-def _attributive_names(text: str, parties: list[Mention]) -> list[Mention]:
-    """'U.S. Abrams tanks', 'UK Storm Shadow missiles': an abbreviated state name before an item marks its origin."""
-    out = []
+def _mark_attributive_origin(text: str, items: list[Mention], parties: list[Mention]) -> list[Mention]:
+    """'U.S. Abrams tanks', 'UK Storm Shadow missiles': an abbreviated state name right before an item marks its origin."""
     for p in parties:
-        if p.kind == "party" and not p.possessive and _ABBREVIATED_STATE_RE.fullmatch(p.text) and \
-                not _GIVE_BEFORE_RE.search(text[max(0, p.start - 24):p.start]):
-            out.append(Mention(p.start, p.end, p.text, "demonym", p.code, p.prep))
-    return out
+        if p.kind != "party" or p.possessive or not _ABBREVIATED_STATE_RE.fullmatch(p.text) or \
+                _GIVE_BEFORE_RE.search(text[max(0, p.start - 24):p.start]):
+            continue
+        for it in items:
+            if it.origin is None and it.start > p.end and not text[p.end:it.start].strip():
+                it.origin, it.start, it.text = p.code, p.start, text[p.start:it.end]
+    return items
 
 
 def _article_is_military(ctx: Context, rules: Rules) -> bool:
@@ -1045,7 +1047,7 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     if not cues and not implicit:
         return []
     parties = find_parties(text, rules)
-    items = find_items(text, rules, [p for p in parties if p.kind == "demonym"] + _attributive_names(text, parties))
+    items = _mark_attributive_origin(text, find_items(text, rules, [p for p in parties if p.kind == "demonym"]), parties)
     names = [(p.start, p.end) for p in parties if p.priority == 1]
     civil = [(m.start(), m.end()) for m in rules.blockers["non_military"].finditer(text)]
     items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil)]
