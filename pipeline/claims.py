@@ -1125,6 +1125,7 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     if cue.kind == "include" and not package_anaphor and not _include_governed(text, lo, cue):
         return []  # "It includes", "The package contains" count only right after the package's own claim
     if cue.kind == "commit" and re.match(r"(?i)announc|unveil|approv|authori|sign", cue.text) and not re.search(
+            r"(?i)\b(?:deals?|contracts?|agreements?)$", cue.text) and not re.search(
             r"\b(?:package|packages|aid|assistance|tranche|sale|sales|transfer|transfers|deal|contract|delivery|deliveries|"
             r"donation|shipment|shipments|support|weapons|arms|that|it|they|plans?|exports?|purchase|provision|supply|"
             r"supplies|funding|drawdown|would|will|to)\b", after[:120], re.IGNORECASE):
@@ -1175,6 +1176,13 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
             text[max(0, cue.start - 30):cue.start]):
         return []  # "supplying weapons to Ukraine makes NATO a party": nobody is said to supply
     suppliers, recipients = list(frame.suppliers), list(frame.recipients)
+    if cue.kind == "commit" and _SIGN_TO_BUY_RE.match(cue.text) and _TO_BUY_RE.match(after):
+        return []  # "signs deal to buy Israel's Arrow 3": the buying verb carries the claim
+    seller = _purchase_seller(text, cue, lo, hi, parties, item) if cue.kind == "commit" and _SIGN_TO_BUY_RE.match(cue.text) else None
+    if seller and seller not in suppliers:
+        buyer = suppliers[:1] if suppliers else recipients[:1]
+        suppliers, recipients = [seller], [b for b in buyer if b != seller]
+        notes.append(f"frame:purchase-from:{seller}")
     if cue.kind == "include" and not suppliers and not recipients and earlier:
         suppliers = [earlier[-1].supplier] if earlier[-1].supplier else []
         recipients = [earlier[-1].recipient] if earlier[-1].recipient else []
@@ -1242,6 +1250,23 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
                              claimant, sentence, 0, 0, list(notes)))
     out += _exchange_claims(text, cue, lo, hi, items, out, claimant, sentence, notes)
     return out
+
+
+_SIGN_TO_BUY_RE = re.compile(r"(?i)sign")
+_TO_BUY_RE = re.compile(r"(?i)\s*(?:\w+\s+){0,3}?to\s+(?:buy|purchase|acquire|procure|order)\b")
+
+
+def _purchase_seller(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], item: Mention) -> str | None:
+    """'signed a contract with Hyundai Rotem for K2 tanks', 'a contract for South Korean K2 tanks': the seller."""
+    if re.search(r"(?i)\bto\s+(?:supply|provide|send|deliver|give|transfer|sell|lend|donate)\b", text[cue.end:hi]):
+        return None  # "signed an agreement with Ukraine to supply munitions": the signer supplies
+    for p in parties:
+        if p.kind == "party" and p.prep == "with" and cue.end <= p.start < hi and \
+                not re.search(r"(?i)\b(?:to|for)\s+(?:\w+\s+){0,2}$", text[cue.end:p.start]):
+            return p.code
+    if item.origin and item.start > cue.end and re.search(r"(?i)\bfor\s+(?:[\w$€£.,-]+\s+){0,4}$", text[cue.end:item.start]):
+        return item.origin
+    return None
 
 
 _CONTAINER_NOUNS = (r"\b(?:package|packages|aid|assistance|tranche|shipments?|deliver(?:y|ies)|consignment|cargo|donation|"
@@ -1357,7 +1382,8 @@ def _implicit_claims(text: str, sentence: str, parties: list[Mention], items: li
         fight = _FIGHTING_RE.match(text, it.end) if it.code == "personnel" and it.origin else None
         if fight:
             side = _fighting_side(text, fight.end(), it.origin, named)
-            if side and not (it.origin in rules.nato_group and side in rules.nato_group):
+            if side and not (it.origin in rules.nato_group and side in rules.nato_group) and \
+                    {it.origin, side} != {"UKR", "RUS"}:  # Ukrainian troops in Kursk are an incursion, not aid
                 return make(it.origin, side, "personnel", it.text, "delivered", "cue:implicit:fighting-for")
     return []
 

@@ -475,3 +475,44 @@ def test_first_nato_country_names_the_member_not_the_alliance():
     c = one("Poland becomes first NATO country to send fighter jets to Ukraine")
     assert (c.supplier, c.recipient, c.category) == ("POL", "UKR", "aircraft")
     assert one("NATO allies will send more air defence systems to Ukraine").supplier == "NATO"
+
+
+def test_contract_with_a_foreign_company_makes_its_state_the_seller():
+    c = one("Poland signed a contract with Hyundai Rotem in December for a second batch of 180 K2 tanks.")
+    assert (c.supplier, c.recipient, c.category) == ("KOR", "POL", "armored_vehicles")
+    c = one("Poland signs second contract for South Korean K2 tanks")
+    assert (c.supplier, c.recipient) == ("KOR", "POL")
+    assert detect_claims("The Pentagon signed a contract with Lockheed Martin to build more PAC-3 interceptors.") == []
+
+
+def test_signing_a_deal_to_buy_gives_one_claim_from_the_seller():
+    claims = detect_claims("Germany signs deal to buy Israel's Arrow 3 missile defense system")
+    assert [(c.supplier, c.recipient) for c in claims] == [("ISR", "DEU")]
+
+
+def test_states_that_followed_repeat_the_claim_just_before():
+    claims = detect_claims("Poland was the first to deliver, sending four Leopard 2A4 tanks to Ukraine in February. "
+                           "Canada, Norway and Spain followed.")
+    assert sorted(c.supplier for c in claims) == ["CAN", "ESP", "NOR", "POL"]
+    assert {c.recipient for c in claims} == {"UKR"}
+    assert len(detect_claims("The fighting followed. Canada, Norway and Spain followed.")) == 0
+
+
+def test_abbreviated_state_right_before_the_item_is_its_origin():
+    c = one("First U.S. Abrams tanks arrive in Ukraine, months ahead of schedule")
+    assert (c.supplier, c.recipient, c.category) == ("USA", "UKR", "armored_vehicles")
+    claims = detect_claims("The US sent HIMARS to Ukraine and Germany sent IRIS-T to Ukraine.")
+    assert sorted(c.supplier for c in claims) == ["DEU", "USA"]
+
+
+def test_foreign_troops_deployed_to_russian_regions_fight_for_russia():
+    c = one("North Korean troops deployed to Kursk region, says Pentagon")
+    assert (c.supplier, c.recipient, c.category) == ("PRK", "RUS", "personnel")
+    assert detect_claims("Ukrainian troops deployed to Kursk region in August.") == []
+
+
+def test_weak_items_are_military_right_after_a_transfer_claim():
+    claims = detect_claims("Zelensky confirmed that Ukraine has received the first F-16 fighter jets. "
+                           "Bloomberg reported that Ukraine had received about 10 jets from Denmark.")
+    assert [(c.supplier, c.category) for c in claims][1:] == [("DNK", "aircraft")]
+    assert detect_claims("Ukraine had received about 10 jets from Denmark.") == []
