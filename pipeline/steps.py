@@ -16,7 +16,7 @@ from typing import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import store
+from pipeline import alerts, store
 from pipeline.config import Settings
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
 from pipeline.models import Article, RawPage, Source, utcnow
@@ -128,19 +128,25 @@ def parse_pages(settings: Settings, run_key: str) -> dict:
                 counts[state] += 1
                 problems_by_source.setdefault(page.source_id, []).append(list(parsed.problems))
         with Session() as session, session.begin():
-            health = update_source_health(session, problems_by_source, run_key)
+            health = update_source_health(
+                session, problems_by_source, run_key, channels=alerts.load_channels(alert_env(settings))
+            )
     return {**{k: counts[k] for k in ("new", "updated", "unchanged", "failed")}, "skipped": skipped, **health}
 
 
-def update_source_health(session: Session, problems_by_source: dict[int, list[list[str]]], run_key: str) -> dict:
+def update_source_health(
+    session: Session, problems_by_source: dict[int, list[list[str]]], run_key: str, channels: list | None = None
+) -> dict:
     """Mark sources degraded (one health alert) or recovered from this run's parse problems.
 
     Args:
         session: the caller's session.
         problems_by_source: for each source id, the problem list of every page parsed this run.
         run_key: the run's unique name, part of the health alert's id.
+        channels: where health alerts go (default: the channels the environment configures).
     """
-    from pipeline import alerts
+    if channels is None:
+        channels = alerts.load_channels()
 
     changes: list[str] = []
     for source_id, page_problems in problems_by_source.items():
@@ -160,7 +166,7 @@ def update_source_health(session: Session, problems_by_source: dict[int, list[li
                 uid=_uid("HEALTH", source.key, run_key),
                 summary=f"HEALTH: {source.name} layout may have changed ({source.status_reason})",
                 payload=payload,
-                channels=alerts.load_channels(),
+                channels=channels,
                 source_id=source.id,
             )
         elif not degraded and source.status == "degraded" and len(page_problems) >= DRIFT_MIN_PAGES:
@@ -193,11 +199,10 @@ def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
         settings: the run's settings.
         run_key: the run's unique name.
     """
-    from pipeline import alerts
     from pipeline.claims import detect_claims
     from pipeline.dedupe import record_claim
 
-    channels = alerts.load_channels()
+    channels = alerts.load_channels(alert_env(settings))
     counts: Counter = Counter()
     with open_sessions(settings) as Session:
         with Session() as session:
@@ -244,12 +249,13 @@ def send_alerts(settings: Settings, run_key: str) -> dict:
         settings: the run's settings.
         run_key: the run's unique name.
     """
-    from pipeline import alerts
-
     with open_sessions(settings) as Session:
         with Session() as session, session.begin():
             run_id = store.upsert_run(session, run_key).id
-        report = alerts.deliver_pending(Session, alerts.load_channels(), run_id=run_id)
+        env = alert_env(settings)
+        report = alerts.deliver_pending(
+            Session, alerts.load_channels(env), run_id=run_id, policy=alerts.load_delivery_policy(env)
+        )
     return report.as_dict() if hasattr(report, "as_dict") else dict(vars(report))
 
 
@@ -317,6 +323,16 @@ def build_alert_payload(decision, article: Article) -> dict:
         "change": decision.change,
         "cues": list(claim.cues or []),
     }
+
+
+def alert_env(settings: Settings) -> dict[str, str]:
+    """Return what alert configuration reads: the run's TW_* settings and Airflow's own variables.
+
+    Args:
+        settings: the run's settings.
+    """
+    airflow = {key: value for key, value in os.environ.items() if key.startswith("AIRFLOW")}
+    return {**airflow, **settings.extra}
 
 
 def _uid(*parts: str) -> str:
