@@ -218,7 +218,7 @@ def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
             with Session() as session, session.begin():
                 article = session.get(Article, article_id)
                 counts["articles"] += 1
-                for claim in detect_claims(article_text(article)):
+                for claim in sorted(detect_claims(article_text(article)), key=provenance_rank):
                     decision = record_claim(session, article=article, claim=claim, run_id=run_id)
                     counts["claims_new" if decision.is_new_row else "claims_known"] += 1
                     if decision.kind is None:
@@ -290,6 +290,18 @@ def run_pipeline(settings: Settings, run_key: str, *, crawl: bool = True) -> dic
     summary["alert"] = send_alerts(settings, run_key)
     finish_run(settings, run_key, summary)
     return summary
+
+
+def provenance_rank(claim) -> tuple:
+    """Order an article's claims so the best-sourced sentence of a transfer is the one alerted.
+
+    An article alerts a cluster once; a body sentence naming its claimant and a figure beats a
+    headline that repeats it.
+
+    Args:
+        claim: a pipeline.claims.Claim.
+    """
+    return (claim.claimant is None, claim.quantity is None, claim.stance == "denied", claim.start)
 
 
 def article_text(article: Article) -> str:
