@@ -1643,6 +1643,8 @@ def detect_claims(text: str) -> list[Claim]:
             claims = _denial_by_reference(sentence, ctx, rules)
         if not claims and ctx.history and _FOLLOWED_RE.search(sentence):
             claims = _followed_claims(sentence, ctx, rules)
+        if not claims:
+            claims = frame_fallback_claims(sentence, ctx, rules)
         line_start = start == 0 or text[start - 1] == "\n"
         if listing is not None and not claims:
             claims = _list_line_claims(sentence, listing, rules) if line_start else []
@@ -1794,3 +1796,134 @@ def _recover_id(line: str):
         return json.loads(m.group(1))
     except ValueError:
         return None
+
+
+# --------------------------------------------------------------------------------------------
+# Transfer-frame fallback: sentences the cue-verb path leaves empty but whose shape states a supply
+
+_FUND_RE = re.compile(
+    r"(?i)\b(?:fund(?:s|ed|ing)?|financ(?:e|es|ed|ing)|pa(?:y|ys|id|ying)\s+for|allocat(?:e|es|ed|ing)|earmark(?:s|ed|ing)?|"
+    r"budget(?:s|ed)?|set(?:s|ting)?\s+aside|spen(?:d|ds|t|ding)|contribut(?:e|es|ed|ing)|top(?:s|ped|ping)?\s+up|"
+    r"chip(?:s|ped)?\s+in|bankroll(?:s|ed|ing)?)\b")
+_HELP_FRAME_RE = re.compile(
+    r"\b(?:[Hh]elp|[Hh]elps|[Hh]elped|[Hh]elping|[Aa]ssist(?:s|ed|ing)?)\s+(?P<obj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s+"
+    r"(?:to\s+)?(?P<verb>build|rebuild|develop|set up|produce|make|improve|upgrade|equip|arm|modernise|modernize|restore|"
+    r"expand|establish|launch|put)\b")
+_AID_NOUN_RE = re.compile(
+    r"(?i)\b(?:(?:military|security|defen[cs]e|weapons|arms|war)\s+(?:aid|assistance|support|help|packages?|deliveries|"
+    r"supplies|shipments|donations|funding)|aid\s+packages?|(?:aid|assistance)(?=\s+(?:to|for)\s+[A-Z]))\b")
+_DONOR_RE = re.compile(
+    r"(?i)\b(?:biggest|largest|second[- ]largest|third[- ]largest|second[- ]biggest|top|main|leading|key|major|chief|"
+    r"principal|primary|most important)\s+(?:military\s+|arms\s+|weapons\s+|foreign\s+)?"
+    r"(?:donor|supplier|provider|arms\s+supplier)s?\b")
+_DENY_NOMINAL_RE = re.compile(
+    r"(?i)\b(?:den(?:y|ies|ied|ying)|dismiss(?:es|ed|ing)?|reject(?:s|ed|ing)?)\s+(?:that\s+|any\s+|all\s+|the\s+)*"
+    r"(?:[\w'’-]+\s+){0,4}?(?:(?:arms|weapons|military|munitions?)\s+(?:transfers?|trade|deals?|deliveries|supplies|"
+    r"shipments|sales|exports)|troops|soldiers)\b")
+_AID_BLOCK_BEFORE_RE = re.compile(
+    r"(?i)\b(?:by|after|thanks to|without|replenish\w*|deplet\w*|relian\w*|rel(?:y|ies|ied) on|dependen\w*|lack of|"
+    r"shortages? of|delays? (?:in|to)|debate|need(?:s|ed)?|request\w*|paus\w*|halt\w*|freez\w*|froze|end of|fate of|"
+    r"future of|question of|oppos\w*|against|critic\w*|block\w*|stall\w*)\s+(?:[\w'’$€£.,-]+\s+){0,4}$")
+_OWN_SPENDING_RE = re.compile(r"(?i)\b(?:on (?:its |their )?(?:own )?defen[cs]e|of (?:its |their )?GDP|% of|per cent of|percent of|"
+                              r"production|produce|manufactur\w*|domestic|its own|their own)\b")
+_FALLBACK_FUTURE_RE = re.compile(r"(?i)\b(?:will|would|plans?|planned|to be|is to|are to|set to|expected to|agreed to|"
+                                 r"pledged?|promised?|commit\w*|approv\w*|pass(?:es|ed)?)\b|^\s*(?:[A-Z][\w.'’-]*\s+){1,4}to\s")
+
+
+def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
+    """Claims from transfer shapes without a transfer verb: funding, 'helped X build', aid nouns, donors, denials.
+
+    Args:
+        sentence: the sentence text.
+        ctx: what earlier sentences of the article offer (recent claims give the missing side).
+        rules: compiled lexicons.
+    """
+    text = _mask_dateline(sentence)
+    if text.rstrip(" \"'”’)").endswith("?"):
+        return []
+    deny = _DENY_NOMINAL_RE.search(text)
+    fund = _FUND_RE.search(text)
+    helped = _HELP_FRAME_RE.search(text)
+    aid = _AID_NOUN_RE.search(text)
+    donor = _DONOR_RE.search(text)
+    if not (deny or fund or helped or aid or donor):
+        return []
+    if re.search(r"(?i)\b(?:if|unless|whether)\b", text) or any(
+            rules.blockers[k].search(text) for k in ("request", "refusal", "conditional")):
+        return []
+    parties = [p for p in find_parties(text, rules) if p.kind == "party" and p.code and p.code != NON_STATE]
+    if not parties:
+        return []
+    items = [it for it in find_items(text, rules, []) if not it.weak]
+    item = next((it for it in items if it.priority > 0), items[0] if items else None)
+    hedge = rules.blockers["hedge"].search(text)
+    stance = "hedged" if hedge else "affirmed"
+    status = "committed" if _FALLBACK_FUTURE_RE.search(text) else "delivered"
+    claimant, _ = _find_claimant(text, len(text), rules, ctx)
+
+    def make(sups, rec, cat, item_text, cue, stance=stance, status=status):
+        return [Claim(s, rec, cat, item_text, None, status, stance, claimant, sentence, 0, 0, [cue, f"stance:{stance}"])
+                for s in dict.fromkeys(sups) if s and rec and s != rec]
+
+    if deny and re.search(r"(?i)\b(?:nor|not|never)\s+(?:\w+\s+)?den", text):
+        return []  # "neither confirmed nor denied": no denial
+    if deny and not rules.blockers["use"].search(text[deny.end():]):
+        named = {p.code for p in parties}
+        prior = next((c for _, c in reversed(ctx.history) if c.supplier in named and
+                      (c.recipient in named or c.recipient is None) and c.supplier and c.recipient), None)
+        if prior is not None and len(named) >= 2:
+            cat = item.code if item is not None and item.code else prior.category
+            return make([prior.supplier], prior.recipient, cat, item.text if item else prior.item,
+                        "cue:fallback:deny-nominal", stance="denied", status=prior.status)
+        return []
+    military = bool(item) or bool(aid) or bool(rules.military_re.search(text))
+    if helped and (military or _article_is_military(ctx, rules)):
+        obj = next((p for p in parties if p.start == helped.start("obj")), None)
+        helpers = [p for p in find_parties(text, rules) if p.kind in ("party", "demonym") and p.code and
+                   p.end <= helped.start() and p.prep in (None, "and") and not p.possessive and
+                   not rules.blockers["speech"].search(text[p.end:helped.start()])]
+        subj = [helpers[-1].code] if helpers else []
+        if obj is not None and subj:
+            arming = helped.group("verb") in ("equip", "arm")
+            cat = (item.code if item and item.code != "personnel" else "unspecified") if arming else "technology"
+            return make(subj, obj.code, cat, text[helped.end("obj"):helped.end() + 30].strip(), "cue:fallback:help-build")
+    if not military:
+        return []
+    anchor = donor or aid or fund
+    if anchor is None:
+        return []
+    if aid and _AID_BLOCK_BEFORE_RE.search(text[max(0, aid.start() - 60):aid.start()]):
+        return []  # "stocks drawn down by military aid to Ukraine": the aid is presupposed
+    if aid and rules.blockers["non_military"].search(text[max(0, aid.start() - 25):aid.end()]):
+        return []  # humanitarian aid
+    subj = [p.code for p in parties if p.end <= anchor.start() and p.prep in (None, "and") and not p.possessive and
+            not rules.blockers["speech"].search(text[p.end:anchor.start()])]
+    owner = [p.code for p in parties if p.possessive and 0 <= anchor.start() - p.end <= 40]
+    recips = [p.code for p in parties if p.start >= anchor.start() and p.prep in ("to", "for") and
+              not re.match(r"\s+(?:forces|army|military|armed)", "")]
+    if donor:
+        if owner and subj:  # "Germany remains Ukraine's second-largest donor"
+            recips = owner
+        suppliers = subj
+    elif aid:
+        suppliers = subj or owner
+        if owner and not subj and recips:
+            suppliers = owner
+    else:
+        suppliers = subj + [p.code for p in parties if p.start > fund.start() and p.prep == "with"]
+        if item is not None and item.origin and re.search(r"(?i)\bfor\s+(?:its|their)\s+own\b", text):
+            suppliers, recips = [item.origin], subj[:1]  # "will pay for Ukrainian-made drones for its own army"
+        elif not recips and (not re.match(r"(?i)contribut|allocat|top|chip|earmark", fund.group(0)) or
+                             _OWN_SPENDING_RE.search(text)):
+            return []  # own defence spending or production, no recipient
+    if not recips:
+        recent = [c for n, c in ctx.history if ctx.number - n <= 4 and c.recipient and c.recipient not in suppliers]
+        if recent and (fund or aid):
+            recips = [recent[-1].recipient]
+    if not suppliers or not recips:
+        return []
+    if rules.blockers["use"].search(text[:anchor.start()]) and not fund:
+        return []
+    cat = item.code if item is not None and item.code else "unspecified"
+    return [c for r in recips[:1] for c in make(suppliers, r, cat, item.text if item else anchor.group(0),
+                                                 f"cue:fallback:{'donor' if donor else 'aid-noun' if aid else 'fund'}")]
