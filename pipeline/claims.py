@@ -1849,8 +1849,9 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
     if not (deny or fund or helped or aid or donor):
         return []
     if re.search(r"(?i)\b(?:if|unless|whether)\b", text) or any(
-            rules.blockers[k].search(text) for k in ("request", "refusal", "conditional")):
-        return []
+            rules.blockers[k].search(text) for k in ("request", "conditional")) or any(
+            not re.fullmatch(r"(?i)frozen|freez\w*|delay\w*", m.group(0)) for m in rules.blockers["refusal"].finditer(text)):
+        return []  # frozen assets and months of delay are no refusal
     parties = [p for p in find_parties(text, rules) if p.kind == "party" and p.code and p.code != NON_STATE]
     if not parties:
         return []
@@ -1876,7 +1877,9 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
             return make([prior.supplier], prior.recipient, cat, item.text if item else prior.item,
                         "cue:fallback:deny-nominal", stance="denied", status=prior.status)
         return []
-    military = bool(item) or bool(aid) or bool(rules.military_re.search(text))
+    military = bool(item) or bool(aid) or bool(rules.military_re.search(text)) or bool(
+        fund and re.match(r"(?i)contribut|allocat|top|chip|earmark", fund.group(0)) and _article_is_military(ctx, rules) and
+        not rules.blockers["non_military"].search(text))
     if helped and (military or _article_is_military(ctx, rules)):
         obj = next((p for p in parties if p.start == helped.start("obj")), None)
         helpers = [p for p in find_parties(text, rules) if p.kind in ("party", "demonym") and p.code and
@@ -1897,7 +1900,8 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
     if aid and rules.blockers["non_military"].search(text[max(0, aid.start() - 25):aid.end()]):
         return []  # humanitarian aid
     subj = [p.code for p in parties if p.end <= anchor.start() and p.prep in (None, "and") and not p.possessive and
-            not rules.blockers["speech"].search(text[p.end:anchor.start()])]
+            (fund and not (donor or aid) and re.search(r"\b(?:it|they)\s+(?:\w+\s+){0,3}$", text[p.end:anchor.start()]) or
+             not rules.blockers["speech"].search(text[p.end:anchor.start()]))]
     owner = [p.code for p in parties if p.possessive and 0 <= anchor.start() - p.end <= 40]
     recips = [p.code for p in parties if p.start >= anchor.start() and p.prep in ("to", "for") and
               not re.match(r"\s+(?:forces|army|military|armed)", "")]
@@ -1913,6 +1917,9 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
         suppliers = subj + [p.code for p in parties if p.start > fund.start() and p.prep == "with"]
         if item is not None and item.origin and re.search(r"(?i)\bfor\s+(?:its|their)\s+own\b", text):
             suppliers, recips = [item.origin], subj[:1]  # "will pay for Ukrainian-made drones for its own army"
+        elif not recips and item is not None and item.origin and item.origin not in subj and re.search(
+                r"(?i)\bproduction\b", text) and re.match(r"(?i)financ|fund|pa", fund.group(0)):
+            recips = [item.origin]  # "Denmark financed the production of Ukrainian Bohdana howitzers"
         elif not recips and (not re.match(r"(?i)contribut|allocat|top|chip|earmark", fund.group(0)) or
                              _OWN_SPENDING_RE.search(text)):
             return []  # own defence spending or production, no recipient
