@@ -1645,6 +1645,8 @@ def detect_claims(text: str) -> list[Claim]:
             claims = _followed_claims(sentence, ctx, rules)
         if not claims:
             claims = frame_fallback_claims(sentence, ctx, rules)
+        if not claims and ctx.history:
+            claims = anaphoric_transfer_claims(sentence, ctx, rules)
         line_start = start == 0 or text[start - 1] == "\n"
         if listing is not None and not claims:
             claims = _list_line_claims(sentence, listing, rules) if line_start else []
@@ -1934,3 +1936,53 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
     cat = item.code if item is not None and item.code else "unspecified"
     return [c for r in recips[:1] for c in make(suppliers, r, cat, item.text if item else anchor.group(0),
                                                  f"cue:fallback:{'donor' if donor else 'aid-noun' if aid else 'fund'}")]
+
+
+_ANAPHORIC_TRANSFER_RE = re.compile(
+    r"(?i)\b(?:(?:would|will|to|had|has|have|was|were|is|are|being|be|been)\s+(?:\w+\s+){0,2}"
+    r"(?:delivered|sent|supplied|provided|shipped|transferred|handed over|donated)|arriv(?:e|es|ed|ing)|"
+    r"on (?:its|their|the) way|includ(?:e|es|ed|ing)|contain(?:s|ed)?)\b")
+_ANAPHOR_NOUN_RE = re.compile(
+    r"(?i)\b(?:the|these|those|this|that|its|their|the new|the latest|the first|the second|the next|the rest)\s+"
+    r"(?:\w+\s+){0,2}?(?:package|aid|weapons|system|systems|shipments?|batch|deliveries|jets|aircraft|tanks|missiles|"
+    r"shells|drones|equipment|vehicles|munitions|rounds|guns|first|rest|tranche|consignment)\b|^\s*(?:They|It)\b")
+
+
+def anaphoric_transfer_claims(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
+    """'The tanks are expected to arrive by March', 'The new package also includes ...': the sides of a recent claim.
+
+    Args:
+        sentence: the sentence text.
+        ctx: earlier sentences of the article; a claim within the last six sentences gives the sides.
+        rules: compiled lexicons.
+    """
+    text = _mask_dateline(sentence)
+    verb = _ANAPHORIC_TRANSFER_RE.search(text)
+    if verb is None or text.rstrip(" \"'”’)").endswith("?"):
+        return []
+    recent = [c for n, c in ctx.history if ctx.number - n <= 6 and c.supplier and c.recipient]
+    if not recent:
+        return []
+    if re.search(r"(?i)\b(?:if|unless|whether|not|never|no)\b", text) or any(
+            rules.blockers[k].search(text) for k in ("request", "conditional", "use", "refusal", "modal")):
+        return []  # "could be delivered quickly" is logistics, not a claim
+    named = {p.code for p in find_parties(text, rules) if p.kind == "party" and p.code}
+    prior = next((c for c in reversed(recent) if named <= {c.supplier, c.recipient}), None)
+    if prior is None:
+        return []
+    items = [it for it in find_items(text, rules, []) if not it.weak and it.code != "personnel"]
+    same = next((it for it in items if it.code == prior.category), None)
+    item = same or (items[0] if items and _ANAPHOR_NOUN_RE.search(text[:verb.start()]) else None)
+    if item is None and not _ANAPHOR_NOUN_RE.search(text[:verb.start()]):
+        return []
+    if item is not None and item.origin and item.origin not in (prior.supplier, prior.recipient):
+        return []
+    hedge = rules.blockers["hedge"].search(text) or rules.blockers["modal"].search(text) or re.search(r"(?i)\bexpected\b", text)
+    stance = "hedged" if hedge else "affirmed"
+    status = "committed" if re.search(r"(?i)\b(?:will|would|to be|expected|set to|due to|shall)\b", text) else (
+        "delivered" if re.search(r"(?i)arrived|delivered|sent|shipped|handed|donated|supplied|provided", verb.group(0))
+        else prior.status)
+    claimant, _ = _find_claimant(text, len(text), rules, ctx)
+    return [Claim(prior.supplier, prior.recipient, item.code if item else prior.category, item.text if item else prior.item,
+                  None, status, stance, claimant, sentence, 0, 0,
+                  [f"cue:anaphoric-transfer:{verb.group(0)}", "parties:recent-claim", f"stance:{stance}"])]
