@@ -1820,7 +1820,7 @@ _DONOR_RE = re.compile(
     r"(?:donor|supplier|provider|arms\s+supplier)s?\b")
 _DENY_NOMINAL_RE = re.compile(
     r"(?i)\b(?:den(?:y|ies|ied|ying)|dismiss(?:es|ed|ing)?|reject(?:s|ed|ing)?)\s+(?:that\s+|any\s+|all\s+|the\s+)*"
-    r"(?:[\w'’-]+\s+){0,4}?(?:(?:arms|weapons|military|munitions?)\s+(?:transfers?|trade|deals?|deliveries|supplies|"
+    r"(?:[\w'’.-]+\s+){0,5}?(?:(?:arms|weapons|military|munitions?)\s+(?:transfers?|trade|deals?|deliveries|supplies|"
     r"shipments|sales|exports)|troops|soldiers)\b")
 _AID_BLOCK_BEFORE_RE = re.compile(
     r"(?i)\b(?:by|after|thanks to|without|replenish\w*|deplet\w*|relian\w*|rel(?:y|ies|ied) on|dependen\w*|lack of|"
@@ -1830,6 +1830,23 @@ _OWN_SPENDING_RE = re.compile(r"(?i)\b(?:on (?:its |their )?(?:own )?defen[cs]e|
                               r"production|produce|manufactur\w*|domestic|its own|their own)\b")
 _FALLBACK_FUTURE_RE = re.compile(r"(?i)\b(?:will|would|plans?|planned|to be|is to|are to|set to|expected to|agreed to|"
                                  r"pledged?|promised?|commit\w*|approv\w*|pass(?:es|ed)?)\b|^\s*(?:[A-Z][\w.'’-]*\s+){1,4}to\s")
+
+
+def _nominal_denial(text: str, sentence: str, deny: re.Match, parties: list[Mention], ctx: Context,
+                    rules: Rules) -> list[Claim]:
+    """'Russia and North Korea deny arms transfers between them': the article's claim between the two, denied."""
+    if rules.blockers["use"].search(text[deny.end():]):
+        return []
+    named = {p.code for p in parties}
+    prior = next((c for _, c in reversed(ctx.history) if c.supplier in named and c.recipient in named), None)
+    if prior is None or len(named) < 2:
+        return []
+    items = [it for it in find_items(text, rules, []) if not it.weak]
+    item = next((it for it in items if it.priority > 0), items[0] if items else None)
+    claimant, _ = _find_claimant(text, len(text), rules, ctx)
+    return [Claim(prior.supplier, prior.recipient, item.code if item is not None and item.code else prior.category,
+                  item.text if item else prior.item, None, prior.status, "denied", claimant, sentence, 0, 0,
+                  ["cue:fallback:deny-nominal", "parties:article-claim", "stance:denied"])]
 
 
 def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
@@ -1850,11 +1867,14 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
     donor = _DONOR_RE.search(text)
     if not (deny or fund or helped or aid or donor):
         return []
-    if re.search(r"(?i)\b(?:if|unless|whether)\b", text) or any(
-            rules.blockers[k].search(text) for k in ("request", "conditional")) or any(
+    if re.search(r"(?i)\b(?:if|unless|whether)\b", text):
+        return []
+    parties = [p for p in find_parties(text, rules) if p.kind == "party" and p.code and p.code != NON_STATE]
+    if deny and parties and not re.search(r"(?i)\b(?:nor|not|never|or)\s+(?:\w+\s+)?den", text):
+        return _nominal_denial(text, sentence, deny, parties, ctx, rules)
+    if any(rules.blockers[k].search(text) for k in ("request", "conditional")) or any(
             not re.fullmatch(r"(?i)frozen|freez\w*|delay\w*", m.group(0)) for m in rules.blockers["refusal"].finditer(text)):
         return []  # frozen assets and months of delay are no refusal
-    parties = [p for p in find_parties(text, rules) if p.kind == "party" and p.code and p.code != NON_STATE]
     if not parties:
         return []
     items = [it for it in find_items(text, rules, []) if not it.weak]
@@ -1868,17 +1888,8 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
         return [Claim(s, rec, cat, item_text, None, status, stance, claimant, sentence, 0, 0, [cue, f"stance:{stance}"])
                 for s in dict.fromkeys(sups) if s and rec and s != rec]
 
-    if deny and re.search(r"(?i)\b(?:nor|not|never)\s+(?:\w+\s+)?den", text):
+    if deny:
         return []  # "neither confirmed nor denied": no denial
-    if deny and not rules.blockers["use"].search(text[deny.end():]):
-        named = {p.code for p in parties}
-        prior = next((c for _, c in reversed(ctx.history) if c.supplier in named and
-                      (c.recipient in named or c.recipient is None) and c.supplier and c.recipient), None)
-        if prior is not None and len(named) >= 2:
-            cat = item.code if item is not None and item.code else prior.category
-            return make([prior.supplier], prior.recipient, cat, item.text if item else prior.item,
-                        "cue:fallback:deny-nominal", stance="denied", status=prior.status)
-        return []
     military = bool(item) or bool(aid) or bool(rules.military_re.search(text)) or bool(
         fund and re.match(r"(?i)contribut|allocat|top|chip|earmark", fund.group(0)) and _article_is_military(ctx, rules) and
         not rules.blockers["non_military"].search(text))
