@@ -1639,6 +1639,7 @@ def detect_claims(text: str) -> list[Claim]:
         claims: list[Claim] = []
         if rules.prefilter.search(sentence) or _IMPLICIT_TRIGGER_RE.search(sentence):
             claims = analyse_sentence(sentence, ctx, rules)
+        claims = fix_claim_sides(sentence, claims, rules)
         if not claims and ctx.history and _DENY_REFERENCE_RE.search(sentence):
             claims = _denial_by_reference(sentence, ctx, rules)
         if not claims and ctx.history and _FOLLOWED_RE.search(sentence):
@@ -1997,3 +1998,42 @@ def anaphoric_transfer_claims(sentence: str, ctx: Context, rules: Rules) -> list
     return [Claim(prior.supplier, prior.recipient, item.code if item else prior.category, item.text if item else prior.item,
                   None, status, stance, claimant, sentence, 0, 0,
                   [f"cue:anaphoric-transfer:{verb.group(0)}", "parties:recent-claim", f"stance:{stance}"])]
+
+
+_PART_OF_PACKAGE_RE = re.compile(
+    r"(?i)\b(?:(?:was|were|is|are|will be|would be)\s+(?:\w+\s+)?(?:part of|included in|among)|"
+    r"(?:would|will)\s+include)\s+(?:[\w$€£.,-]+\s+){0,6}?(?:package|tranche|aid|assistance|deliver(?:y|ies)|shipments?)\b")
+
+
+def fix_claim_sides(sentence: str, claims: list[Claim], rules: Rules) -> list[Claim]:
+    """Repair sides and category that the cue path gets wrong in two nominal shapes.
+
+    'Germany remains Ukraine's second-largest donor, having delivered ...' (the possessive is the recipient) and
+    'ATACMS were part of a $300 million package' (the named item, not the package, is what moves).
+
+    Args:
+        sentence: the sentence text.
+        claims: the claims found in it.
+        rules: compiled lexicons.
+    """
+    if not claims:
+        return claims
+    text = _mask_dateline(sentence)
+    donor = _DONOR_RE.search(text)
+    if donor:
+        parties = [p for p in find_parties(text, rules) if p.kind == "party" and p.code]
+        owner = next((p for p in reversed(parties) if p.possessive and 0 <= donor.start() - p.end <= 25), None)
+        subj = next((p for p in parties if p.end <= donor.start() and p.prep is None and not p.possessive), None)
+        if owner is not None and subj is not None and owner.code != subj.code:
+            for c in claims:
+                if {c.supplier, c.recipient} & {owner.code, None} and c.supplier != subj.code:
+                    c.supplier, c.recipient = subj.code, owner.code
+                    c.cues.append("sides:donor-of")
+    part = _PART_OF_PACKAGE_RE.search(text)
+    if part:
+        named = [it for it in find_items(text[:part.end()], rules, []) if it.priority > 0 and not it.weak and it.code]
+        for c in claims:
+            if c.category == "unspecified" and named:
+                c.category, c.item = named[0].code, named[0].text
+                c.cues.append("category:part-of-package")
+    return _merge_claims(claims)
