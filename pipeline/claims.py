@@ -1878,7 +1878,8 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
         return []  # frozen assets and months of delay are no refusal
     if not parties:
         return []
-    items = [it for it in find_items(text, rules, []) if not it.weak]
+    demonyms = [p for p in find_parties(text, rules) if p.kind == "demonym"]
+    items = [it for it in find_items(text, rules, demonyms) if not it.weak]
     item = next((it for it in items if it.priority > 0), items[0] if items else None)
     hedge = rules.blockers["hedge"].search(text)
     stance = "hedged" if hedge else "affirmed"

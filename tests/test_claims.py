@@ -516,3 +516,73 @@ def test_weak_items_are_military_right_after_a_transfer_claim():
                            "Bloomberg reported that Ukraine had received about 10 jets from Denmark.")
     assert [(c.supplier, c.category) for c in claims][1:] == [("DNK", "aircraft")]
     assert detect_claims("Ukraine had received about 10 jets from Denmark.") == []
+
+
+# --- transfer-frame fallbacks (round 6) ---------------------------------------------------------
+
+def core_sides(text: str) -> list[tuple]:
+    """(supplier, recipient, category) of each claim in text."""
+    return [(c.supplier, c.recipient, c.category) for c in detect_claims(text)]
+
+
+def test_funding_frames_name_the_funder_and_the_recipient():
+    assert ("DNK", "UKR", "artillery_systems") in core_sides(
+        "Denmark financed the production of Ukrainian Bohdana self-propelled howitzers worth 200 million euros.")
+    assert ("NLD", "UKR", "drones") in core_sides(
+        "Earlier, the Netherlands said it would spend 122 million euros on drones for Ukraine.")
+    # own defence spending is no transfer
+    assert core_sides("Germany spent about €52 billion on defense last year.") == []
+    assert core_sides("Poland plans to spend 4.7% of its GDP on defense this year.") == []
+
+
+def test_contribution_to_a_scheme_takes_the_recipient_of_the_article_claim():
+    text = ("The Czech Republic will buy 800,000 artillery shells for Ukraine. "
+            "Canada said it would contribute 40 million Canadian dollars.")
+    got = detect_claims(text)
+    assert [(c.supplier, c.recipient) for c in got if c.start > 60] == [("CAN", "UKR")]
+    # without a military claim before, a contribution is only money
+    assert core_sides("Canada said it would contribute 40 million Canadian dollars.") == []
+
+
+def test_help_build_frames_are_technology_from_the_helper():
+    text = "Iran has sent Shahed drones to Russia. Iran helped Russia build that plant, sending engineers, U.S. officials said."
+    assert [(c.supplier, c.recipient, c.category) for c in detect_claims(text) if c.start > 30] == [("IRN", "RUS", "technology")]
+    # without a military word or claim nearby, helping build a plant is not a transfer
+    assert core_sides("Iran helped Russia build that plant, U.S. officials said.") == []
+    assert ("CHN", "RUS", "technology") in core_sides("Blinken says China is helping Russia rebuild its war machine")
+    assert ("USA", "RUS", "technology") not in core_sides("Blinken says China is helping Russia rebuild its war machine")
+
+
+def test_aid_nouns_with_both_sides_are_claims_and_humanitarian_aid_is_not():
+    assert ("DEU", "UKR", "unspecified") in core_sides("Germany to halve military aid for Ukraine in 2025 budget")
+    assert core_sides("The EU announced a fresh package of humanitarian aid for Gaza worth 25 million euros.") == []
+    assert core_sides("The missiles will replenish U.S. stocks, which have been drawn down by military aid to Ukraine.") == []
+
+
+def test_donor_of_names_the_subject_as_supplier():
+    got = core_sides("Germany remains Ukraine's second-largest donor of military aid after the United States, "
+                "having delivered or committed weapons worth around 28 billion euros.")
+    assert ("DEU", "UKR", "unspecified") in got
+    assert not [s for s in got if s[0] == "UKR"]
+
+
+def test_nominal_denial_takes_the_article_claim_and_confirm_or_deny_does_not():
+    base = "North Korea has sent artillery shells to Russia, officials say. "
+    got = detect_claims(base + "Russia and North Korea deny arms transfers between them.")
+    assert [(c.supplier, c.recipient, c.stance) for c in got if c.start > len(base) - 2] == [("PRK", "RUS", "denied")]
+    got = detect_claims(base + "The Kremlin has declined to confirm or deny the presence of North Korean troops.")
+    assert [c for c in got if c.start > len(base) - 2] == []
+
+
+def test_anaphoric_arrival_takes_the_recent_claim_but_not_logistics_with_could():
+    base = "Britain announced it would send 14 Challenger 2 tanks to Ukraine. "
+    got = detect_claims(base + "The tanks are expected to arrive in Ukraine by the end of March.")
+    later = [c for c in got if c.start > len(base) - 2]
+    assert [(c.supplier, c.recipient, c.category) for c in later] == [("GBR", "UKR", "armored_vehicles")]
+    got = detect_claims(base + "The tanks could be delivered quickly from existing stocks.")
+    assert [c for c in got if c.start > len(base) - 2] == []
+
+
+def test_european_allies_are_the_west_not_the_eu():
+    assert ("WEST", "UKR", "unspecified") in core_sides("European allies have sent weapons to Ukraine.")
+    assert ("EU", "UKR", "unspecified") in core_sides("The European Union has sent weapons to Ukraine.")
