@@ -1814,7 +1814,8 @@ _HELP_FRAME_RE = re.compile(
     r"expand|establish|launch|put)\b")
 _AID_NOUN_RE = re.compile(
     r"(?i)\b(?:(?:military|security|defen[cs]e|weapons|arms|war)\s+(?:aid|assistance|support|help|packages?|deliveries|"
-    r"supplies|shipments|donations|funding)|aid\s+packages?|(?:aid|assistance)(?=\s+(?:to|for)\s+[A-Z]))\b")
+    r"supplies|shipments|donations|funding)|aid\s+packages?|(?:aid|assistance)(?=\s+(?:to|for)\s+[A-Z])|"
+    r"(?<=['’]s )(?:supply|supplies|deliveries|shipments?|transfers?|sales?|exports?)\s+of)\b")
 _DONOR_RE = re.compile(
     r"(?i)\b(?:biggest|largest|second[- ]largest|third[- ]largest|second[- ]biggest|top|main|leading|key|major|chief|"
     r"principal|primary|most important)\s+(?:military\s+|arms\s+|weapons\s+|foreign\s+)?"
@@ -1831,6 +1832,31 @@ _OWN_SPENDING_RE = re.compile(r"(?i)\b(?:on (?:its |their )?(?:own )?defen[cs]e|
                               r"production|produce|manufactur\w*|domestic|its own|their own)\b")
 _FALLBACK_FUTURE_RE = re.compile(r"(?i)\b(?:will|would|plans?|planned|to be|is to|are to|set to|expected to|agreed to|"
                                  r"pledged?|promised?|commit\w*|approv\w*|pass(?:es|ed)?)\b|^\s*(?:[A-Z][\w.'’-]*\s+){1,4}to\s")
+
+
+_FROM_PARTY_RE = re.compile(r"\b(?:from|by)\s+(?:the\s+)?[A-Z]")
+
+
+def _from_origin_claims(text: str, sentence: str, parties: list[Mention], items: list[Mention], ctx: Context,
+                        rules: Rules) -> list[Claim]:
+    """'alongside Marder fighting vehicles from Germany': items from a state, to the recipient of the article's claims."""
+    if rules.blockers["use"].search(text) or rules.blockers["domestic"].search(text):
+        return []
+    recent = [c for n, c in ctx.history if ctx.number - n <= 6 and c.recipient]
+    if not recent:
+        return []
+    recipient = recent[-1].recipient
+    out = []
+    for it in items:
+        if it.priority == 0 or it.code in (None, "personnel", "technology"):
+            continue
+        m = re.match(r"\s+(?:\w+\s+)?from\s+(?:the\s+)?", text[it.end:it.end + 30])
+        src = next((p for p in parties if m and p.start == it.end + m.end()), None)
+        if src is None or src.code == recipient or src.possessive:
+            continue
+        out.append(Claim(src.code, recipient, it.code, it.text, None, "delivered", "affirmed", None, sentence, 0, 0,
+                         ["cue:fallback:from-origin", "recipient:article-claim"]))
+    return _merge_claims(out)
 
 
 def _nominal_denial(text: str, sentence: str, deny: re.Match, parties: list[Mention], ctx: Context,
@@ -1866,7 +1892,8 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
     helped = _HELP_FRAME_RE.search(text)
     aid = _AID_NOUN_RE.search(text)
     donor = _DONOR_RE.search(text)
-    if not (deny or fund or helped or aid or donor):
+    origin = _FROM_PARTY_RE.search(text)
+    if not (deny or fund or helped or aid or donor or origin):
         return []
     if re.search(r"(?i)\b(?:if|unless|whether)\b", text):
         return []
@@ -1907,6 +1934,8 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
             return make(subj, obj.code, cat, text[helped.end("obj"):helped.end() + 30].strip(), "cue:fallback:help-build")
     if not military:
         return []
+    if not (donor or aid or fund):
+        return _from_origin_claims(text, sentence, parties, items, ctx, rules)
     anchor = donor or aid or fund
     if anchor is None:
         return []
