@@ -1967,6 +1967,9 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
         elif not recips and (not re.match(r"(?i)contribut|allocat|top|chip|earmark", fund.group(0)) or
                              _OWN_SPENDING_RE.search(text)):
             return []  # own defence spending or production, no recipient
+    if aid and not suppliers and not recips and ctx.claims and aid.start() < 40 and re.match(
+            r"(?i)\s*(?:the|this|that|its|their|such)\b", text):
+        suppliers, recips = [ctx.claims[-1].supplier], [ctx.claims[-1].recipient]  # "The budget for military aid will fall"
     if not recips:
         recent = [c for n, c in ctx.history if ctx.number - n <= 4 and c.recipient and c.recipient not in suppliers]
         if recent and (fund or aid):
@@ -2030,6 +2033,8 @@ def anaphoric_transfer_claims(sentence: str, ctx: Context, rules: Rules) -> list
                   [f"cue:anaphoric-transfer:{verb.group(0)}", "parties:recent-claim", f"stance:{stance}"])]
 
 
+_LED_BY_RE = re.compile(r"(?i)\b(?:coalition|group|alliance|initiative)\s+(?:of\s+(?:\w+\s+){0,2})?(?:led|headed|spearheaded)\s+by\b|"
+                        r"\blead(?:s|ing)?\s+(?:a\s+|the\s+)?(?:\w+\s+){0,2}coalition\b")
 _PART_OF_PACKAGE_RE = re.compile(
     r"(?i)\b(?:(?:was|were|is|are|will be|would be)\s+(?:\w+\s+)?(?:part of|included in|among)|"
     r"(?:would|will)\s+include)\s+(?:[\w$€£.,-]+\s+){0,6}?(?:package|tranche|aid|assistance|deliver(?:y|ies)|shipments?)\b")
@@ -2059,6 +2064,16 @@ def fix_claim_sides(sentence: str, claims: list[Claim], rules: Rules) -> list[Cl
                 if {c.supplier, c.recipient} & {owner.code, None} and c.supplier != subj.code:
                     c.supplier, c.recipient = subj.code, owner.code
                     c.cues.append("sides:donor-of")
+    led = _LED_BY_RE.search(text)
+    if led:
+        lo = max(0, led.start() - 40) if led.group(0).lower().startswith("lead") else led.start()
+        leaders = [p.code for p in find_parties(text, rules) if p.kind == "party" and lo <= p.start < led.end() + 50
+                   and p.code not in (None, "WEST", "EU", "NATO") and p.prep in (None, "and", "by")]
+        leaders = [code for code in dict.fromkeys(leaders) if all(code != c.recipient for c in claims)]
+        if leaders and all(c.supplier in leaders + ["WEST"] for c in claims):
+            claims = [Claim(code, c.recipient, c.category, c.item, c.quantity, c.status, c.stance, c.claimant, c.sentence,
+                            c.start, c.end, c.cues + ["supplier:coalition-leader"])
+                      for c in claims for code in leaders]
     part = _PART_OF_PACKAGE_RE.search(text)
     if part:
         named = [it for it in find_items(text[:part.end()], rules, []) if it.priority > 0 and not it.weak and it.code]

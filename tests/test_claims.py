@@ -586,3 +586,9 @@ def test_anaphoric_arrival_takes_the_recent_claim_but_not_logistics_with_could()
 def test_european_allies_are_the_west_not_the_eu():
     assert ("WEST", "UKR", "unspecified") in core_sides("European allies have sent weapons to Ukraine.")
     assert ("EU", "UKR", "unspecified") in core_sides("The European Union has sent weapons to Ukraine.")
+
+
+def test_coalition_leaders_are_the_suppliers_not_the_west():
+    got = core_sides("A coalition of countries led by Latvia and the United Kingdom will supply Ukraine with one million drones.")
+    assert sorted(got) == [("GBR", "UKR", "drones"), ("LVA", "UKR", "drones")]
+    assert ("WEST", "UKR", "drones") not in core_sides("Latvia and UK lead coalition to supply Ukraine with one million drones")
