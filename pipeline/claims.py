@@ -1898,6 +1898,8 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
     if re.search(r"(?i)\b(?:if|unless|whether)\b", text):
         return []
     parties = [p for p in find_parties(text, rules) if p.kind == "party" and p.code and p.code != NON_STATE]
+    if not parties and aid and ctx.claims and ctx.claims[-1].supplier and ctx.claims[-1].recipient:
+        parties = [Mention(0, 0, "", "party", ctx.claims[-1].supplier, "of", True)]  # "The budget for military aid ..."
     if deny and parties and not re.search(r"(?i)\b(?:nor|not|never|or)\s+(?:\w+\s+)?den", text):
         return _nominal_denial(text, sentence, deny, parties, ctx, rules)
     if any(rules.blockers[k].search(text) for k in ("request", "conditional")) or any(
@@ -2005,17 +2007,22 @@ def anaphoric_transfer_claims(sentence: str, ctx: Context, rules: Rules) -> list
     verb = _ANAPHORIC_TRANSFER_RE.search(text)
     if verb is None or text.rstrip(" \"'”’)").endswith("?"):
         return []
-    recent = [c for n, c in ctx.history if ctx.number - n <= 6 and c.supplier and c.recipient]
+    package = re.search(r"(?i)\b(?:the|this|that)\s+(?:new\s+|latest\s+|same\s+)?(?:package|tranche|aid package)\b",
+                        text[:verb.start()])
+    span = 15 if package else 6  # "the new package" reaches back to the package claim, wherever it was
+    recent = [c for n, c in ctx.history if ctx.number - n <= span and c.supplier and c.recipient]
     if not recent:
         return []
-    if re.search(r"(?i)\b(?:if|unless|whether|not|never|no)\b", text) or any(
-            rules.blockers[k].search(text) for k in ("request", "conditional", "use", "refusal", "modal")):
+    items = [it for it in find_items(text, rules, []) if not it.weak and it.code != "personnel"]
+    inside = [(it.start, it.end) for it in items]
+    use = [m for m in rules.blockers["use"].finditer(text) if not any(s <= m.start() < e for s, e in inside)]
+    if re.search(r"(?i)\b(?:if|unless|whether|not|never|no)\b", text) or use or any(
+            rules.blockers[k].search(text) for k in ("request", "conditional", "refusal", "modal")):
         return []  # "could be delivered quickly" is logistics, not a claim
     named = {p.code for p in find_parties(text, rules) if p.kind == "party" and p.code}
     prior = next((c for c in reversed(recent) if named <= {c.supplier, c.recipient}), None)
     if prior is None:
         return []
-    items = [it for it in find_items(text, rules, []) if not it.weak and it.code != "personnel"]
     same = next((it for it in items if it.code == prior.category), None)
     item = same or (items[0] if items and _ANAPHOR_NOUN_RE.search(text[:verb.start()]) else None)
     if item is None and not _ANAPHOR_NOUN_RE.search(text[:verb.start()]):
