@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +31,16 @@ console = Console(stderr=False)
 err_console = Console(stderr=True)
 
 DEMO_STATE = "demo"
+
+
+@app.callback()
+def main(quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the summary, no progress lines.")) -> None:
+    """Show the progress of long steps (which source is being crawled) on stderr."""
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=err_console, show_path=False, show_time=False)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s")
+    logging.getLogger("pipeline").setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 def _settings() -> Settings:

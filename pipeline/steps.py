@@ -70,12 +70,14 @@ def crawl_sources(settings: Settings, run_key: str) -> dict:
     totals: Counter = Counter()
     skipped: list[str] = []
     for source in load_sources(settings):
+        log.info("crawling %s from %s", source.name, source.base_url)
         try:
             summary = run_crawl(settings, run_key, source=source.key, **crawl_arguments(settings, source))
         except Exception as error:  # one outlet's failure must not cost the others their run
             log.error("crawl of %s failed: %s", source.key, error)
             skipped.append(f"{source.key}: crawl failed: {error}")
             continue
+        log.info("%s: %s page(s) fetched, %s new", source.name, summary.get("fetched", 0), summary.get("new", 0))
         for key, value in summary.items():
             if isinstance(value, int):
                 totals[key] += value
