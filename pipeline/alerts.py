@@ -366,20 +366,26 @@ def list_alerts(session: Session, *, limit: int | None = None) -> list[dict]:
 
 
 def retry_failed(session: Session, *, channel: str | None = None) -> int:
-    """Put permanently failed deliveries back in the queue (after fixing their cause); return how many.
+    """Queue failed deliveries again and let waiting ones go at the next send; return how many.
+
+    For use after fixing a channel: failed rows start over, and pending rows waiting out their
+    backoff become due now. Rows being sent are left alone.
 
     Args:
         session: the caller's session (the caller commits).
         channel: only this channel's rows; all channels by default.
     """
-    query = (
+    failed = (
         update(Delivery)
         .where(Delivery.state == "failed")
         .values(state="pending", attempts=0, next_attempt_at=None, sending_at=None)
     )
+    waiting = update(Delivery).where(Delivery.state == "pending", Delivery.next_attempt_at.is_not(None))
+    waiting = waiting.values(next_attempt_at=None)
     if channel:
-        query = query.where(Delivery.channel == channel)
-    return session.execute(query).rowcount or 0
+        failed = failed.where(Delivery.channel == channel)
+        waiting = waiting.where(Delivery.channel == channel)
+    return (session.execute(failed).rowcount or 0) + (session.execute(waiting).rowcount or 0)
 
 
 def load_delivery_policy(env: dict[str, str] | None = None) -> DeliveryPolicy:

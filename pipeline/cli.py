@@ -80,6 +80,8 @@ def _print_summary(title: str, summary: dict) -> None:
     console.print(table)
     skipped = list(crawl.get("skipped", [])) + list(parse.get("skipped", []))
     skipped += [f"alert: {item}" for item in alert.get("permanent_failures", []) or []]
+    if alert.get("pending_retry"):
+        skipped.append(f"alert: {alert['pending_retry']} deliveries wait to be retried (see `alerts list`)")
     skipped += [f"health: {item}" for item in parse.get("health", []) or []]
     if skipped:
         console.print("[bold]Skipped or needing attention:[/bold]")
@@ -254,14 +256,14 @@ def alerts_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON
 
 @alerts_app.command("retry")
 def alerts_retry(channel: Optional[str] = typer.Option(None, help="Only this channel.")) -> None:
-    """Put permanently failed deliveries back in the queue (after fixing their cause)."""
+    """Queue failed deliveries again and send waiting ones at the next run (after fixing a channel)."""
     from pipeline.alerts import retry_failed
 
     settings = _settings()
     steps.prepare_database(settings)
     with steps.open_sessions(settings) as Session, Session() as session, session.begin():
         count = retry_failed(session, channel=channel)
-    console.print(f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again.")
+    console.print(f"{count} deliver{'y' if count == 1 else 'ies'} queued for the next send.")
 
 
 @app.command()

@@ -554,6 +554,19 @@ def test_backoff_doubles_across_runs_until_the_row_gives_up(session_factory):
     assert row.state == "failed" and row.attempts == 4
 
 
+def test_retry_makes_rows_waiting_out_their_backoff_due_now(session_factory, receiver):
+    dead = slack(f"http://127.0.0.1:{free_port()}/services/{WEBHOOK_TOKEN}", name="slack")
+    queue(session_factory, [dead], 2)
+    first = deliver_pending(session_factory, [dead], policy=FAST)
+    assert first.sent == 0 and all(row.next_attempt_at for row in deliveries(session_factory))
+    live = slack(receiver.url, name="slack")
+    assert deliver_pending(session_factory, [live], policy=FAST).sent == 0  # still inside the backoff
+    with session_factory() as session, session.begin():
+        assert retry_failed(session, channel="slack") == 2
+    assert deliver_pending(session_factory, [live], policy=FAST).sent == 2
+    assert len(receiver.uids()) == 2 and {row.state for row in deliveries(session_factory)} == {"sent"}
+
+
 def test_secrets_never_reach_logs_or_the_database(session_factory, receiver, smtp_server, caplog, capfd, tmp_path):
     caplog.set_level("DEBUG")
     sink, port = smtp_server
