@@ -31,7 +31,8 @@ ARTICLE_SETS = (
     ("claims_articles_blind7.jsonl", "Seventh blind article set (scored once, then tuned on)"),
     ("claims_articles_blind8.jsonl", "Eighth blind article set (scored once, then tuned on)"),
     ("claims_articles_blind9.jsonl", "Ninth blind article set (scored once, then tuned on)"),
-    ("claims_articles_blind10.jsonl", "Tenth blind article set (scored once, never tuned on)"),
+    ("claims_articles_blind10.jsonl", "Tenth blind article set (scored once, then tuned on)"),
+    ("claims_articles_blind11.jsonl", "Eleventh blind article set (scored once, then tuned on)"),
 )
 
 

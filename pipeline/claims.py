@@ -84,19 +84,83 @@ def _term_pattern(term: str) -> str:
 
 
 def _alternation(terms: Iterable[str]) -> str:
-    """Longest-first alternation so that "artillery shells" beats "shells"."""
-    return "|".join(sorted(set(terms), key=len, reverse=True))
+    """Longest-first alternation so that "artillery shells" beats "shells", grouped by first character."""
+    return _grouped_alternation([(t, *_split_head(t)) for t in sorted(set(terms), key=len, reverse=True)])
+
+
+def _plain_branch(fragment: str) -> bool:
+    """True when a regex fragment has no top-level '|' (so a head can be factored out of it)."""
+    depth, i, in_class = 0, 0, False
+    while i < len(fragment):
+        ch = fragment[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return False
+        i += 1
+    return True
+
+
+def _split_head(fragment: str) -> tuple[str | None, str, str]:
+    """(group key, head regex, rest) of a fragment starting with a literal letter or digit; key None otherwise."""
+    if fragment[:1].isalnum() and fragment[1:2] not in ("?", "*", "+", "{") and _plain_branch(fragment):
+        return fragment[0].lower(), fragment[0], fragment[1:]
+    return None, "", fragment
+
+
+def _grouped_alternation(branches: list[tuple[str, str | None, str, str]]) -> str:
+    """Join (pattern, key, head, rest) branches, factoring shared heads: 's(?:end|ent|hip)'.
+
+    Why: Python's re tries every branch of a flat alternation at every position; with one group per
+    first character only one small group is tried, which makes the lexicon regexes several times faster.
+    Branch order inside a group is kept, and distinct heads cannot match at the same position.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    order: list[tuple[str, str] | str] = []
+    for pattern, key, head, rest in branches:
+        if key is None:
+            order.append(pattern)
+            continue
+        if (key, head) not in groups:
+            groups[(key, head)] = []
+            order.append((key, head))
+        groups[(key, head)].append(rest)
+    parts = []
+    for entry in order:
+        if isinstance(entry, str):
+            parts.append(entry)
+        else:
+            rests = groups[entry]
+            parts.append(entry[1] + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"))
+    return "|".join(parts)
 
 
 def _compile_terms(terms: dict[str, object], case_split: bool) -> tuple[re.Pattern, dict]:
     """Compile a term->value mapping into one regex plus a lookup by lowercased match."""
-    patterns = []
+    branches = []
     for term in terms:
         pat = _term_pattern(term)
-        if case_split and term.lower() == term:
+        key, head, rest = _split_head(pat)
+        folded = case_split and term.lower() == term
+        if folded:
             pat = f"(?i:{pat})"
-        patterns.append(pat)
-    regex = re.compile(rf"(?<![\w-])(?:{_alternation(patterns)})(?![\w])")
+            rest = f"(?i:{rest})" if rest else ""
+        if key is not None and head.isalpha():
+            # one group per letter keeps the longest-first order; a case-sensitive term re-checks its head
+            rest = rest if folded else f"(?<={head}){rest}"
+            head = f"[{head.lower()}{head.upper()}]"
+        branches.append((pat, key, head, rest))
+    branches.sort(key=lambda b: len(b[0]), reverse=True)
+    regex = re.compile(rf"(?<![\w-])(?:{_grouped_alternation(branches)})(?![\w])")
     return regex, terms
 
 
