@@ -452,7 +452,8 @@ def find_cues(text: str, rules: Rules) -> list[Mention]:
                     _NOUN_DETERMINER_RE.search(text[max(0, m.start() - 20):m.start()]):
                 kind_here = "nominal"  # "a supply of", "the transfer": a noun, not a verb
             if m.group(0).lower() == "ships" and not (
-                    re.search(r"[A-Z][\w.]*\s+$", text[:m.start()]) and re.match(r"\s+(?:[A-Z]|\d|more|another|arms|weapons)", text[m.end():])):
+                    re.search(r"[A-Z][\w.]*\s+$", text[:m.start()]) and (re.match(r"\s+(?:[A-Z]|\d|more|another|arms|weapons)", text[m.end():])
+                         or rules.item_re.match(text, m.end() + 1))):
                 continue  # "Russian ships": the noun
             if kind in ("give", "commit") and re.search(r"(?:ed|en|sent|sold)$", m.group(0)) and re.search(
                     r"(?i)(?:\b(?:the|a|an|of|its|their|all|any|some|these|those)|"
@@ -1114,7 +1115,9 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     items = _mark_attributive_origin(text, find_items(text, rules, [p for p in parties if p.kind == "demonym"]), parties)
     names = [(p.start, p.end) for p in parties if p.priority == 1]
     civil = [(m.start(), m.end()) for m in rules.blockers["non_military"].finditer(text)]
-    items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil)]
+    verbs = [(c.start, c.end) for c in cues if c.kind in ("give", "commit", "receive")]
+    items = [_trim_after_verbs(text, it, verbs) for it in items]
+    items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil + verbs)]
     if not items and not civil:
         items = _money_items(text, parties, ctx)
     quoted = [(m.start(), m.end()) for m in _ACCORDING_RE.finditer(text)]
@@ -1147,6 +1150,16 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         _name_group_member(c, text, parties)
     claims += _elliptic_clause_claims(text, claims, parties, rules)
     return _merge_claims([c for c in map(_drop_non_state, _merge_claims(claims)) if c.supplier or c.recipient])
+
+
+def _trim_after_verbs(text: str, item: Mention, verbs: list[tuple[int, int]]) -> Mention:
+    """'Iran ships drones': an item that starts with the word read as the verb starts after it."""
+    for s, e in verbs:
+        if s <= item.start < e < item.end:
+            start = e + len(text[e:item.end]) - len(text[e:item.end].lstrip())
+            return Mention(start, item.end, text[start:item.end], item.kind, item.code, item.prep, item.possessive,
+                           item.priority, item.origin, item.weak, item.before)
+    return item
 
 
 NON_STATE = "NSA"  # lexicon code for non-state armed groups (Hamas, Hezbollah, Wagner): the spec has no code for them

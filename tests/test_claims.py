@@ -592,3 +592,11 @@ def test_coalition_leaders_are_the_suppliers_not_the_west():
     got = core_sides("A coalition of countries led by Latvia and the United Kingdom will supply Ukraine with one million drones.")
     assert sorted(got) == [("GBR", "UKR", "drones"), ("LVA", "UKR", "drones")]
     assert ("WEST", "UKR", "drones") not in core_sides("Latvia and UK lead coalition to supply Ukraine with one million drones")
+
+
+def test_headline_verbs_ships_hands_and_bare_rockets():
+    assert core_sides("Iran ships drones to Russia") == [("IRN", "RUS", "drones")]
+    assert core_sides("Russia hands Belarus Iskander missile systems") == [("RUS", "BLR", "missiles")]
+    assert core_sides("Egypt supplied rockets to Russia.") == [("EGY", "RUS", "missiles")]
+    assert core_sides("Russian ships carrying grain docked in Tartus.") == []
+    assert core_sides("On the other hand, Germany said its stocks were low.") == []
