@@ -535,7 +535,7 @@ _SPEECH_BEFORE_RE = re.compile(
     r"dismissed|dismisses|refuted|thinks|estimate|assess|confirm|believe|show|shows|showed|indicated|"
     r"indicates|suggested|suggests|found)\b",
 )
-_ACCORDING_RE = re.compile(r"\b(?:according to|citing|cited by|quoted by|as reported by|"
+_ACCORDING_RE = re.compile(r"\b(?:according to|citing|relaying|cited by|quoted by|as reported by|"
                            r"in a (?:statement|report|post) (?:by|from))\s+(?P<who>(?:[^,;.\"”]|\.(?=[A-Za-z])|(?<=\b[A-Z])\.)"
                            r"{2,100})", re.IGNORECASE)
 _SAID_WHO_RE = re.compile(r"[,\"”]\s*(?:said|says|according to|added)\s+(?P<who>[A-Z][^,;\"”]{2,80}|the [^,;\"”]{2,80})")
@@ -544,6 +544,16 @@ _SPEAKER_AFTER_RE = re.compile(
     r"estimated|estimates|reported|reports|assessed|assesses|thinks|suspects)\s+"
     r"(?:has\s+|have\s+|had\s+|was\s+|were\s+|is\s+|are\s+|would\s+|will\s+|been\s+|also\s+|\w+ly\s+)*")
 _PRONOUN_CLAIMANT = {"he", "she", "they", "it", "we", "i"}
+# "according to Yonhap, which cited the spy agency": the claim comes from the source relayed
+_RELAYED_SOURCE_RE = re.compile(r",\s*(?:which|who)\s+(?:cited|quoted|relayed)\s+(?P<who>[^,;\"”]{2,100})")
+# "citing intelligence", "relaying a briefing": a source with no holder named leaves the speaker the claimant
+_BARE_SOURCE_RE = re.compile(r"(?i)^(?:a |an |the |new |recent |classified |declassified |u\.s\. |western )*(?:intelligence|information|"
+                             r"data|reports?|a report|briefings?|assessments?|findings|estimates?|documents?|sources?|"
+                             r"satellite (?:images|imagery)|images|evidence)(?:\s+(?:assessments?|reports?|sources?))?$")
+# headline attribution: "N. Korea Ships Missiles to Russia, Seoul Lawmaker Says"
+_HEADLINE_SAYS_RE = re.compile(r",\s+(?P<who>(?:[A-Z][\w.'’-]*\s+){0,4}[A-Z][\w.'’-]*)\s+(?:Says|Say|Said|Claims|says|say|said|claims)"
+                               r"[\s\"'”’]*$")
+_HEADLINE_DASH_RE = re.compile(r"\S\s+[-–—]\s+(?P<who>(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*)\s*$")
 _COORD_RE = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s+or\s+|\s+as well as\s+)(?:the\s+)?\s*$", re.IGNORECASE)
 
 
@@ -629,8 +639,13 @@ def _find_claimant(text: str, cue_pos: int, rules: Rules, ctx: Context) -> tuple
     """Who makes the claim, as written (agencies normalised); returns (claimant, cue)."""
     who, how = None, None
     m = _ACCORDING_RE.search(text)
+    if m and _BARE_SOURCE_RE.match(m.group("who").strip()) and re.match(r"(?i)citing|relaying", m.group(0)):
+        m = None  # "the Pentagon said, citing intelligence": the Pentagon claims it
     if m:
         who, how = m.group("who"), "according/citing"
+        relayed = _RELAYED_SOURCE_RE.match(text, m.end())
+        if relayed:
+            who, how = relayed.group("who"), "according/relayed"
     if who is None:
         for m in _SPEECH_BEFORE_RE.finditer(text[:cue_pos]):
             cand = m.group("who")
@@ -647,6 +662,10 @@ def _find_claimant(text: str, cue_pos: int, rules: Rules, ctx: Context) -> tuple
         if m:
             who, how = m.group("who"), "said-who"
     if who is None:
+        m = _HEADLINE_SAYS_RE.search(text, cue_pos) or _HEADLINE_DASH_RE.search(text, cue_pos)
+        if m:
+            who, how = m.group("who"), "headline-says"
+    if who is None:
         return None, None
     who = who.strip(" \"“”'")
     if who.endswith(".") and not re.search(r"\b[A-Z]\.$", who):
@@ -655,8 +674,9 @@ def _find_claimant(text: str, cue_pos: int, rules: Rules, ctx: Context) -> tuple
         who = re.split(r"\s(?:after|before|when|as|that|since|because|while|and then|days after|weeks after)\s", who)[-1]
     if re.search(r"(?i)\b(?:package|aid|weapons|tranche|assistance|shipment|attack|strike|came|comes)\b", who) and how.startswith("speech-before"):
         return None, None
-    who = re.sub(r"^(?:information|data|intelligence|a report|reports|a statement|figures|documents)\s+"
-                 r"(?:provided by|from|released by|by|of)\s+", "", who, flags=re.IGNORECASE)
+    who = re.sub(r"^(?:(?:a|an|the)\s+)?(?:(?:closed-door|confidential|classified|parliamentary)\s+)?(?:information|data|intelligence|"
+                 r"reports?|statement|figures|documents|briefings?|assessments?|findings)\s+"
+                 r"(?:provided by|from|released by|given by|by|of)\s+", "", who, flags=re.IGNORECASE)
     who = re.sub(r"\s+(?:on|last|this|earlier|late|early)\s+(?:\w+day|week|month|year|night|morning)\b.*$", "", who)
     who = re.sub(r"^(?:In|On|At|After|During|Since)\s+[^,]*,\s*", "", who)
     who = re.sub(r"\s+(?:issued|released|put out)\s+(?:a|an|the)\s+(?:joint\s+)?(?:statement|report|communique).*$", "", who)

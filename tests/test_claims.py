@@ -600,3 +600,16 @@ def test_headline_verbs_ships_hands_and_bare_rockets():
     assert core_sides("Egypt supplied rockets to Russia.") == [("EGY", "RUS", "missiles")]
     assert core_sides("Russian ships carrying grain docked in Tartus.") == []
     assert core_sides("On the other hand, Germany said its stocks were low.") == []
+
+
+def test_claimant_is_the_relayed_source_or_the_headline_speaker():
+    relayed = one("North Korea has sent Russia more than 1 million artillery shells, a lawmaker said, "
+                  "relaying a briefing by South Korea's National Intelligence Service.")
+    assert relayed.claimant == "South Korea's National Intelligence Service"
+    cited = one("North Korea has shipped missiles to Russia, according to Yonhap, which cited the Pentagon.")
+    assert cited.claimant == "the Pentagon"
+    own = one("North Korea has shipped missiles to Russia, the Pentagon said, citing intelligence.")
+    assert own.claimant == "the Pentagon"
+    assert one("N. Korea Ships Missiles to Russia, Seoul Lawmaker Says").claimant == "Seoul Lawmaker"
+    assert one("N. Korea Sends Russia Artillery Rounds - Seoul").claimant == "Seoul"
+    assert one("North Korea sent Russia artillery rounds.").claimant is None
