@@ -1169,7 +1169,17 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         _prefer_label_item(c, text, rules, parties)
         _name_group_member(c, text, parties)
     claims += _elliptic_clause_claims(text, claims, parties, rules)
+    claims = [c for c in claims if not _own_forces_in_alliance(c, rules)]
     return _merge_claims([c for c in map(_drop_non_state, _merge_claims(claims)) if c.supplier or c.recipient])
+
+
+_DEPLOY_CUE_RE = re.compile(r"(?i)^cue:give:(?:re)?deploy|^cue:give:station")
+
+
+def _own_forces_in_alliance(claim: Claim, rules: Rules) -> bool:
+    """'Germany deployed Patriot units to Slovakia': a NATO member moving its own forces within NATO is no transfer."""
+    return bool(claim.supplier in rules.nato_group and claim.recipient in rules.nato_group
+                and any(_DEPLOY_CUE_RE.match(cue) for cue in claim.cues))
 
 
 def _trim_after_verbs(text: str, item: Mention, verbs: list[tuple[int, int]]) -> Mention:
@@ -1477,6 +1487,8 @@ def _implicit_claims(text: str, sentence: str, parties: list[Mention], items: li
             return make(p.code, owner.code if owner else None, "technology", "components", "delivered", "cue:implicit:made-with")
     for it in items:
         fight = _FIGHTING_RE.match(text, it.end) if it.code == "personnel" and it.origin else None
+        if fight and "stationed" in fight.group(0).lower() and not _RUSSIAN_SIDE_PLACE_RE.search(text, fight.end(), fight.end() + 60):
+            fight = None  # "Russian troops stationed in Belarus": a garrison, not troops fighting for the host
         if fight:
             side = _fighting_side(text, fight.end(), it.origin, named)
             if side and not (it.origin in rules.nato_group and side in rules.nato_group) and \

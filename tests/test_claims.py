@@ -613,3 +613,17 @@ def test_claimant_is_the_relayed_source_or_the_headline_speaker():
     assert one("N. Korea Ships Missiles to Russia, Seoul Lawmaker Says").claimant == "Seoul Lawmaker"
     assert one("N. Korea Sends Russia Artillery Rounds - Seoul").claimant == "Seoul"
     assert one("North Korea sent Russia artillery rounds.").claimant is None
+
+
+def test_own_forces_own_industry_and_export_controls_are_no_transfer():
+    assert core_sides("Germany and the Netherlands had already deployed Patriot units to Slovakia as part of "
+                      "NATO's eastern reinforcement.") == []
+    assert core_sides("Germany deployed Patriot systems to Ukraine.") == [("DEU", "UKR", "air_defense")]
+    assert core_sides("Several thousand Russian troops were stationed in Belarus last year.") == []
+    assert core_sides("North Korean troops are stationed in Kursk.") == [("PRK", "RUS", "personnel")]
+    assert core_sides("Ukraine has signed contracts to buy artillery shells from its own defence companies.") == []
+    assert core_sides("Germany will send Ukraine 14 Leopard 2A6 tanks from its own stocks.") == [("DEU", "UKR", "armored_vehicles")]
+    assert core_sides("The UK has imposed strict export controls on drones to stop them reaching Russia.") == []
+    assert core_sides("China exports drones to Russia.") == [("CHN", "RUS", "drones")]
+    assert core_sides("G7 leaders agreed on a $50 billion loan for Ukraine backed by frozen Russian assets.") == []
+    assert core_sides("The allies pledged their full support to Kyiv.") == []
