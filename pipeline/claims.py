@@ -340,6 +340,7 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
         if (key.startswith("its ") or key.startswith("their ")) and code != "WEST":
             continue  # resolved as pronouns instead
         found.append(Mention(m.start(), m.end(), surface, "party", code, _prep_before(text, m.start()), possessive, 1))
+    found = _drop_group_owners(text, found)
     taken = [(p.start, p.end) for p in found]
     for m in rules.demonym_re.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
@@ -363,6 +364,18 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
         found.append(pron)
     found.sort(key=lambda x: (x.start, x.kind))
     return found
+
+
+def _drop_group_owners(text: str, found: list[Mention]) -> list[Mention]:
+    """"to Russia's Wagner Group": the group is the side, not its owner (the group keeps the owner's preposition)."""
+    kept = []
+    for i, p in enumerate(found):
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        if p.possessive and nxt is not None and nxt.code == NON_STATE and not text[p.end:nxt.start].strip():
+            nxt.prep = nxt.prep or p.prep
+            continue
+        kept.append(p)
+    return kept
 
 
 def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention]:
@@ -803,6 +816,9 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
     if inner and kind == "give" and not passive and not f.recipients:
         f.recipients = _codes(inner[:1], parties, ctx)
         f.notes.append(f"recipient:inside-cue:{inner[0].text}")
+    if inner and kind == "receive" and not passive and re.match(r"(?i)turn|rel[yi]|source", cue.text):
+        f.suppliers = _codes(inner[:1], parties, ctx)  # "turned to Iran for drones", "relied on China for chips"
+        f.notes.append(f"supplier:inside-cue:{inner[0].text}")
     if kind == "arrive" and right and right[0].prep is None and re.match(r"(?i)reach|made it", cue.text) and \
             not text[cue.end:right[0].start].strip(" the"):
         f.recipients = _codes([right[0]], parties, ctx)  # "shells reach Ukraine"

@@ -627,3 +627,10 @@ def test_own_forces_own_industry_and_export_controls_are_no_transfer():
     assert core_sides("China exports drones to Russia.") == [("CHN", "RUS", "drones")]
     assert core_sides("G7 leaders agreed on a $50 billion loan for Ukraine backed by frozen Russian assets.") == []
     assert core_sides("The allies pledged their full support to Kyiv.") == []
+
+
+def test_owner_of_a_non_state_group_is_no_side_and_turned_to_names_the_supplier():
+    got = one("North Korea delivered rockets and missiles to Russia's Wagner Group, White House says")
+    assert (got.supplier, got.recipient) == ("PRK", None)
+    assert core_sides("Russia has also turned to Iran for hundreds of drones.") == [("IRN", "RUS", "drones")]
+    assert core_sides("Moscow has relied on North Korea for artillery shells.") == [("PRK", "RUS", "artillery_ammunition")]
