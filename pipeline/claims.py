@@ -1155,7 +1155,7 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     items = [_trim_after_verbs(text, it, verbs) for it in items]
     items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil + verbs)]
     if not items and not civil:
-        items = _money_items(text, parties, ctx)
+        items = _money_items(text, parties, ctx) or _arming_items(text, cues, parties)
     quoted = [(m.start(), m.end()) for m in _ACCORDING_RE.finditer(text)]
     cues = [c for c in cues if not any(s <= c.start < e for s, e in quoted)]
     if not cues:
@@ -1232,6 +1232,18 @@ def _money_items(text: str, parties: list[Mention], ctx: Context) -> list[Mentio
     if not any(p.kind == "party" and p.code in armed and 0 <= m.start() - p.end <= 12 for p in parties):
         return []  # only "give Ukraine £3bn", right after a recipient known from this article's military claims
     return [Mention(m.start(), m.end(), m.group(0), "item", "unspecified")]
+
+
+_ARMING_RE = re.compile(r"(?i)(?:\b(?:is|are|was|were|been|has|have|had)\s+)?arm(?:ing|ed)$")
+
+
+def _arming_items(text: str, cues: list[Mention], parties: list[Mention]) -> list[Mention]:
+    """'accused Tehran of arming Russia': the verb itself names the goods (weapons in general) when a state follows."""
+    for cue in cues:
+        armed = next((p for p in parties if p.kind == "party" and 0 <= p.start - cue.end <= 5), None)
+        if _ARMING_RE.search(cue.text) and armed is not None:
+            return [Mention(armed.end, armed.end, "arms", "item", "unspecified", priority=1)]  # placed as the object
+    return []
 
 
 def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, verb_positions, earlier) -> list[Claim]:

@@ -634,3 +634,9 @@ def test_owner_of_a_non_state_group_is_no_side_and_turned_to_names_the_supplier(
     assert (got.supplier, got.recipient) == ("PRK", None)
     assert core_sides("Russia has also turned to Iran for hundreds of drones.") == [("IRN", "RUS", "drones")]
     assert core_sides("Moscow has relied on North Korea for artillery shells.") == [("PRK", "RUS", "artillery_ammunition")]
+
+
+def test_arming_a_state_is_a_transfer_of_weapons_in_general():
+    assert core_sides("Iran has been arming Russia since 2022.") == [("IRN", "RUS", "unspecified")]
+    assert one("Washington has accused Tehran of arming Russia.").stance == "hedged"
+    assert core_sides("Police were armed with rifles.") == []
