@@ -1071,9 +1071,11 @@ _DENIED_AFTER_RE = re.compile(
     r"(?:denies|denied|deny|rejects|rejected|dismissed|dismisses|disputes|disputed)\b")
 
 
-def _blocked(window: str, clause_before: str, after: str, rules: Rules) -> str | None:
+def _blocked(window: str, clause_before: str, after: str, rules: Rules, cue_text: str = "") -> str | None:
     """Reason to stay silent about this cue (request, refusal, conditional, speculation), else None."""
     window = re.sub(r"\bif (?:confirmed|true|verified|accurate)\b", "", window, flags=re.IGNORECASE)
+    if _NOT_BEFORE_RE.search(f"{window} {cue_text}{after}"):
+        window = re.sub(r"(?i)\s+not\b|n't\b", "", window)  # "would not arrive before 2025" is a delay, not a refusal
     for kind in ("request", "refusal", "conditional"):
         m = rules.blockers[kind].search(window)
         if m:
@@ -1099,8 +1101,15 @@ _UNKNOWN_RE = re.compile(
     r"declined\s+to\s+(?:say|specify|disclose|confirm)|would\s+not\s+say|did\s+not\s+say)\s+(?:where|how|when|what|which|whether|if|who))\b")
 
 
+_NOT_BEFORE_RE = re.compile(r"(?i)\b(?:will|would|did|does|do|is|are|was|were|wo|could)(?:\s+not|n't)\s+(?:\w+\s+){0,2}?"
+                            r"(?:arrive|be (?:delivered|sent|shipped|handed over)|reach \w+)\s+(?:[\w-]+\s+){0,3}?(?:before|until)\b")
+
+
 def _negation(text: str, lo: int, cue: Mention, after: str) -> str | None:
     """'not'/'never' governing the cue, or a 'no' object ('received no shells')."""
+    if re.match(r"(?i)\s+(?:[\w-]+\s+){0,3}?(?:before|until)\b", after) and re.search(
+            r"(?i)\b(?:not|n't)\s+(?:\w+\s+){0,2}$", text[max(lo, cue.start - 40):cue.start]):
+        return None  # "would not arrive before 2025": a delay
     m = re.search(r"(?i)\b(not|n't|never|no longer)\s+(?:\w+\s+){0,2}$", text[max(lo, cue.start - 40):cue.start])
     if m:
         return m.group(1)
@@ -1277,7 +1286,7 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         return []
     if cue.kind in ("give", "receive", "commit") and rules.blockers["purpose_noun"].search(text[max(0, cue.start - 40):cue.start]):
         return []  # "an initiative to buy", "a request to send": not itself a transfer
-    if _blocked(window, text[lo:cue.start], after, rules):
+    if _blocked(window, text[lo:cue.start], after, rules, cue.text):
         return []
     negation = _negation(text, lo, cue, after)
     reported = bool(rules.blockers["speech"].search(text) or re.search(r"(?i)\baccording to\b", text))

@@ -640,3 +640,9 @@ def test_arming_a_state_is_a_transfer_of_weapons_in_general():
     assert core_sides("Iran has been arming Russia since 2022.") == [("IRN", "RUS", "unspecified")]
     assert one("Washington has accused Tehran of arming Russia.").stance == "hedged"
     assert core_sides("Police were armed with rifles.") == []
+
+
+def test_not_before_is_a_delay_but_not_until_a_condition_is_a_refusal():
+    assert core_sides("F-16 jets from Belgium would not arrive in Ukraine before 2025.") == [("BEL", "UKR", "aircraft")]
+    assert core_sides("Germany will not send Taurus missiles to Ukraine until Russia withdraws.") == []
+    assert core_sides("The tanks from Germany did not arrive in Ukraine.") == []
