@@ -417,7 +417,10 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
     merged = _fold_platforms(text, merged)
     artillery = any(it.code in ("artillery_ammunition", "artillery_systems") and not _BARE_ROCKET_RE.search(it.text)
                     for it in merged)
+    people = any(it.code == "personnel" for it in merged)
     for it in merged:
+        if people and it.code == "aircraft" and _BARE_FIGHTER_RE.search(it.text):
+            it.code = "personnel"  # "instructors and fighters": people, not jets
         if it.code == "artillery_ammunition" and not artillery and _BARE_ROCKET_RE.search(it.text):
             it.code = "missiles"  # "rockets and missiles", "rockets and drones": not artillery rockets beside shells
         for dem in demonyms:
@@ -426,6 +429,9 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
                     r"(?i)\b(?:by|of|to|for|from|in|on|with|and|or|that|which|depleted|used|stocks|has|have|had|is|are|was|were)\b", gap):
                 it.origin = dem.code
                 it.start, it.text = dem.start, text[dem.start:it.end]
+    for first, second in zip(merged, merged[1:]):
+        if first.origin and not second.origin and re.fullmatch(r"\s*(?:,\s*|and\s+|or\s+|,\s*and\s+)", text[first.end:second.start]):
+            second.origin = first.origin  # "Russian instructors and fighters": the demonym covers both
     return merged
 
 
@@ -447,6 +453,7 @@ def _fold_platforms(text: str, items: list[Mention]) -> list[Mention]:
     return out
 
 
+_BARE_FIGHTER_RE = re.compile(r"(?i)^(?:[\w'’-]+\s+){0,2}fighters?$")
 _BARE_ROCKET_RE = re.compile(r"(?i)^(?:[\w-]+\s+){0,2}rockets?$")
 
 
@@ -819,7 +826,7 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
     if inner and kind == "receive" and not passive and re.match(r"(?i)turn|rel[yi]|source", cue.text):
         f.suppliers = _codes(inner[:1], parties, ctx)  # "turned to Iran for drones", "relied on China for chips"
         f.notes.append(f"supplier:inside-cue:{inner[0].text}")
-    if kind == "arrive" and right and right[0].prep is None and re.match(r"(?i)reach|made it", cue.text) and \
+    if kind == "arrive" and right and (right[0].prep or "").lower() in ("", "toward", "towards") and re.match(r"(?i)reach|made it|flow", cue.text) and \
             not text[cue.end:right[0].start].strip(" the"):
         f.recipients = _codes([right[0]], parties, ctx)  # "shells reach Ukraine"
         f.notes.append(f"recipient:reach:{right[0].text}")

@@ -646,3 +646,19 @@ def test_not_before_is_a_delay_but_not_until_a_condition_is_a_refusal():
     assert core_sides("F-16 jets from Belgium would not arrive in Ukraine before 2025.") == [("BEL", "UKR", "aircraft")]
     assert core_sides("Germany will not send Taurus missiles to Ukraine until Russia withdraws.") == []
     assert core_sides("The tanks from Germany did not arrive in Ukraine.") == []
+
+
+def test_flow_toward_and_coalition_aims_and_more_states():
+    assert core_sides("South Korean Shells Quietly Flow Toward Ukraine Through a U.S. Back Door") == [
+        ("KOR", "UKR", "artillery_ammunition")]
+    got = core_sides("Britain and Latvia lead a coalition that aims to deliver a million drones to Ukraine.")
+    assert sorted(got) == [("GBR", "UKR", "drones"), ("LVA", "UKR", "drones")]
+    assert core_sides("Russia sent attack helicopters to Burkina Faso.") == [("RUS", "BFA", "aircraft")]
+    assert core_sides("Weapons flow freely in Burkina Faso.") == []
+
+
+def test_demonym_covers_coordinated_items_and_fighters_beside_people_are_people():
+    got = one("Russian military instructors and fighters have arrived in Burkina Faso.")
+    assert (got.supplier, got.recipient, got.category) == ("RUS", "BFA", "personnel")
+    assert core_sides("Poland sent fighter jets to Ukraine.") == [("POL", "UKR", "aircraft")]
+    assert core_sides("Iranian drones and Russian missiles hit Kyiv.") == []
