@@ -2140,7 +2140,7 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
 
 _ANAPHORIC_TRANSFER_RE = re.compile(
     r"(?i)\b(?:(?:would|will|to|had|has|have|was|were|is|are|being|be|been)\s+(?:\w+\s+){0,2}"
-    r"(?:delivered|sent|supplied|provided|shipped|transferred|handed over|donated)|arriv(?:e|es|ed|ing)|"
+    r"(?:delivered|sent|supplied|provided|shipped|transferred|handed over|donated|flown|airlifted|transported)|arriv(?:e|es|ed|ing)|"
     r"on (?:its|their|the) way|includ(?:e|es|ed|ing)|contain(?:s|ed)?)\b")
 _ANAPHOR_NOUN_RE = re.compile(
     r"(?i)\b(?:the|these|those|this|that|its|their|the new|the latest|the first|the second|the next|the rest)\s+"
@@ -2166,7 +2166,8 @@ def anaphoric_transfer_claims(sentence: str, ctx: Context, rules: Rules) -> list
     recent = [c for n, c in ctx.history if ctx.number - n <= span and c.supplier and c.recipient]
     if not recent:
         return []
-    items = [it for it in find_items(text, rules, []) if not it.weak and it.code != "personnel"]
+    items = [it for it in find_items(text, rules, []) if not it.weak and it.code != "personnel" and not re.search(
+        r"(?i)\b(?:on|aboard|by|via|using|in)\s+(?:[\w-]+\s+){0,2}$", text[max(0, it.start - 30):it.start])]  # "flown on C-17s"
     inside = [(it.start, it.end) for it in items]
     use = [m for m in rules.blockers["use"].finditer(text) if not any(s <= m.start() < e for s, e in inside)]
     if re.search(r"(?i)\b(?:if|unless|whether|not|never|no)\b", text) or use or any(
@@ -2177,7 +2178,8 @@ def anaphoric_transfer_claims(sentence: str, ctx: Context, rules: Rules) -> list
     if prior is None:
         return []
     same = next((it for it in items if it.code == prior.category), None)
-    item = same or (items[0] if items and _ANAPHOR_NOUN_RE.search(text[:verb.start()]) else None)
+    named_item = next((it for it in items if it.priority >= 2), None) if re.search(r"(?i)\b(?:also|further|additional|more)\b", text) else None
+    item = same or (items[0] if items and _ANAPHOR_NOUN_RE.search(text[:verb.start()]) else named_item)
     if item is None and not _ANAPHOR_NOUN_RE.search(text[:verb.start()]):
         return []
     if item is not None and item.origin and item.origin not in (prior.supplier, prior.recipient):

@@ -662,3 +662,16 @@ def test_demonym_covers_coordinated_items_and_fighters_beside_people_are_people(
     assert (got.supplier, got.recipient, got.category) == ("RUS", "BFA", "personnel")
     assert core_sides("Poland sent fighter jets to Ukraine.") == [("POL", "UKR", "aircraft")]
     assert core_sides("Iranian drones and Russian missiles hit Kyiv.") == []
+
+
+def test_anaphoric_also_sent_named_system_and_flown_on_transport_planes():
+    claims = detect_claims("The UK will send Ukraine 14 Challenger 2 tanks, Rishi Sunak said. "
+                           "Downing Street said around 30 AS90 self-propelled guns would also be sent.")
+    assert [(c.supplier, c.recipient, c.category) for c in claims] == [
+        ("GBR", "UKR", "armored_vehicles"), ("GBR", "UKR", "artillery_systems")]
+    claims = detect_claims("Australia will send 20 Bushmaster armored vehicles to Ukraine. "
+                           "The vehicles will be flown to Ukraine on C-17 transport aircraft, officials said.")
+    assert [c.category for c in claims] == ["armored_vehicles", "armored_vehicles"]
+    claims = detect_claims("Australia will send 20 Bushmaster armored vehicles to Ukraine. "
+                           "The vehicles could be flown to Ukraine on C-17 transport aircraft, officials said.")
+    assert len(claims) == 1
