@@ -1201,17 +1201,25 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         _prefer_label_item(c, text, rules, parties)
         _name_group_member(c, text, parties)
     claims += _elliptic_clause_claims(text, claims, parties, rules)
-    claims = [c for c in claims if not _own_forces_in_alliance(c, rules)]
+    claims = [c for c in claims if not _own_forces_in_alliance(c, rules, text)]
     return _merge_claims([c for c in map(_drop_non_state, _merge_claims(claims)) if c.supplier or c.recipient])
 
 
 _DEPLOY_CUE_RE = re.compile(r"(?i)^cue:give:(?:re)?deploy|^cue:give:station")
 
 
-def _own_forces_in_alliance(claim: Claim, rules: Rules) -> bool:
-    """'Germany deployed Patriot units to Slovakia': a NATO member moving its own forces within NATO is no transfer."""
-    return bool(claim.supplier in rules.nato_group and claim.recipient in rules.nato_group
-                and any(_DEPLOY_CUE_RE.match(cue) for cue in claim.cues))
+_OWN_WEAPONS_MOVED_RE = re.compile(
+    r"(?i)\b(?:deploy\w*|redeploy\w*|mov(?:e|es|ed|ing)|station\w*|relocat\w*)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:(?:its|their)\s+(?:own\s+)?|(?:tactical\s+|strategic\s+)?nuclear\s+(?:weapons|warheads|arms|missiles))")
+
+
+def _own_forces_in_alliance(claim: Claim, rules: Rules, text: str = "") -> bool:
+    """'Germany deployed Patriot units to Slovakia', 'Russia moved its nuclear weapons to Belarus': own forces, no transfer."""
+    deployed = any(_DEPLOY_CUE_RE.match(cue) for cue in claim.cues)
+    if deployed and claim.supplier in rules.nato_group and claim.recipient in rules.nato_group:
+        return True
+    moved = any(re.match(r"(?i)cue:[\w-]+:.*(?:deploy|mov|station|relocat)", cue) for cue in claim.cues)
+    return moved and claim.category != "personnel" and bool(_OWN_WEAPONS_MOVED_RE.search(text))
 
 
 def _trim_after_verbs(text: str, item: Mention, verbs: list[tuple[int, int]]) -> Mention:

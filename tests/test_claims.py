@@ -675,3 +675,13 @@ def test_anaphoric_also_sent_named_system_and_flown_on_transport_planes():
     claims = detect_claims("Australia will send 20 Bushmaster armored vehicles to Ukraine. "
                            "The vehicles could be flown to Ukraine on C-17 transport aircraft, officials said.")
     assert len(claims) == 1
+
+
+def test_moving_own_weapons_and_pledges_of_full_support_are_no_transfer():
+    assert core_sides("Russia has deployed tactical nuclear weapons to Belarus.") == []
+    assert core_sides("Russia had moved the first of its missiles to Belarus.") == []
+    assert core_sides("North Korea has deployed its troops to Russia.") == [("PRK", "RUS", "personnel")]
+    assert core_sides("Russia hands Belarus Iskander missile systems as Putin moves nuclear weapons west") == [
+        ("RUS", "BLR", "missiles")]
+    assert core_sides('Mr Kim pledged "full and unconditional support" for Russia\'s fight against the West.') == []
+    assert core_sides("Mr Kim pledged military support for Russia.") != []
