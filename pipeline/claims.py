@@ -1250,8 +1250,8 @@ _MONEY_RE = re.compile(r"(?:[$£€]\s?\d[\d.,]*\s*(?:bn|billion|m|million|trill
 def _money_items(text: str, parties: list[Mention], ctx: Context) -> list[Mention]:
     """An amount given to a state the article already reports arming ('pledged to give Ukraine £3bn a year')."""
     m = _MONEY_RE.search(text)
-    if not m:
-        return []
+    if not m or re.match(r"(?i)\s+(?:[\w-]+\s+)?(?:loans?|credits?|grants?|budget support|in (?:financial|budget|economic))\b", text[m.end():]):
+        return []  # "a $50 billion loan": money, not military aid, unless weapons are named
     armed = {c.recipient for _, c in ctx.history if c.recipient and c.category != "personnel"}
     if not any(p.kind == "party" and p.code in armed and 0 <= m.start() - p.end <= 12 for p in parties):
         return []  # only "give Ukraine £3bn", right after a recipient known from this article's military claims

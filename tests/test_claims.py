@@ -685,3 +685,11 @@ def test_moving_own_weapons_and_pledges_of_full_support_are_no_transfer():
         ("RUS", "BLR", "missiles")]
     assert core_sides('Mr Kim pledged "full and unconditional support" for Russia\'s fight against the West.') == []
     assert core_sides("Mr Kim pledged military support for Russia.") != []
+
+
+def test_loans_are_money_but_an_amount_to_an_armed_state_is_aid():
+    loan = detect_claims("Germany pledged to send Ukraine IRIS-T systems. G7 leaders agreed in June to provide Ukraine "
+                         "with a $50 billion loan backed by the windfall profits of those assets.")
+    assert [c.category for c in loan] == ["air_defense"]
+    aid = detect_claims("Germany pledged to send Ukraine IRIS-T systems. Berlin also agreed to give Ukraine €500 million this year.")
+    assert [c.category for c in aid] == ["air_defense", "unspecified"]
