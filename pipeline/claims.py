@@ -1481,7 +1481,7 @@ def _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules) -> list[
 _IMPLICIT_TRIGGER_RE = re.compile(
     r"(?i)licen[cs]|\b(?:help|helps|helped|helping|assist|assists|assisted|assisting)\s+[A-Z]|[a-z]-(?:made|supplied|sourced)\s+"
     r"(?:\w+\s+)?(?:components|parts|engines|microelectronics|chips|electronics)|\b(?:fighting|deployed|serving|stationed)\s+"
-    r"(?:alongside|for|with|in|on|inside|to|into)\b|\b(?:arrived|arrive|arrives|arriving|sent|transported|moved)\s+(?:in|to|into|at)\s+[A-Z]|\b(?:operating|embedded)\s+(?:alongside|with|in|inside|within)\b|\bjoined\s+(?:the\s+)?[A-Z]")
+    r"(?:alongside|for|with|in|on|inside|to|into)\b|\b(?:arrived|arrive|arrives|arriving|sent|transported|moved)\s+(?:in|to|into|at)\s+[A-Z]|\b(?:operating|embedded)\s+(?:alongside|with|in|inside|within)\b|\bjoined\s+(?:the\s+)?[A-Z]|\bon the ground in\b")
 _PRODUCE = r"(?:build|builds|built|building|produce|produces|produced|producing|manufactur\w+|make|makes|made|making|assembl\w+)"
 _LICENCE_RE = re.compile(
     r"(?i)\b(?:under|with|through)\s+(?:a\s+|an\s+)?(?:licen[cs]e|licensing\s+(?:deal|agreement|arrangement)|"
@@ -1498,7 +1498,7 @@ _PARTS_AFTER_RE = re.compile(
 _FIGHTING_RE = re.compile(
     r"(?i)\s+(?:(?:are|were|is|was|have been|has been|had been|have|has|had|now|already|reportedly|still|also|allegedly|"
     r"apparently|currently|actively)\s+)*"
-    r"(?:(?:fighting|deployed|serving|stationed|taking part|participating|engaged in combat|in combat|operating|embedded)\s+"
+    r"(?:(?:fighting|deployed|serving|stationed|taking part|participating|engaged in combat|in combat|operating|embedded|on the ground)\s+"
     r"(?:alongside|for|with|in|inside|within|on behalf of|on the side of)|joined|"
     r"(?:deployed|sent|moved|transferred|dispatched|transported|arrived|arriving|arrive|arrives)\s+(?:to|in|into|at))\s+(?:the\s+)?")
 # Places that put foreign troops on Russia's side of the front (a place, never a party).

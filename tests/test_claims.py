@@ -693,3 +693,10 @@ def test_loans_are_money_but_an_amount_to_an_armed_state_is_aid():
     assert [c.category for c in loan] == ["air_defense"]
     aid = detect_claims("Germany pledged to send Ukraine IRIS-T systems. Berlin also agreed to give Ukraine €500 million this year.")
     assert [c.category for c in aid] == ["air_defense", "unspecified"]
+
+
+def test_foreign_personnel_on_the_ground_in_russian_held_places():
+    assert core_sides("Iranian military personnel are on the ground in Crimea, helping Russian forces.") == [
+        ("IRN", "RUS", "personnel")]
+    assert core_sides("British troops are on the ground in Estonia.") == []
+    assert core_sides("Ukrainian troops are on the ground in Kursk.") == []
