@@ -324,6 +324,12 @@ def deliver_pending(
     return report
 
 
+PROVENANCE_KEYS = (
+    "supplier", "recipient", "category", "item", "quantity", "status", "stance", "claimant", "sentence",
+    "outlet", "url", "title", "published", "corroboration",
+)
+
+
 def list_alerts(session: Session, *, limit: int | None = None) -> list[dict]:
     """Return alerts, newest first, each with its deliveries' state, attempts and last error.
 
@@ -348,6 +354,8 @@ def list_alerts(session: Session, *, limit: int | None = None) -> list[dict]:
                 "source_id": alert.source_id,
                 "run_id": alert.run_id,
                 "created_at": _iso(alert.created_at),
+                # What the message showed: the claim's fields and provenance (sentence, claimant, outlet, link).
+                **{key: alert.payload.get(key) for key in PROVENANCE_KEYS if key in alert.payload},
                 "deliveries": [
                     {
                         "channel": d.channel,

@@ -220,7 +220,9 @@ def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
             with Session() as session, session.begin():
                 article = session.get(Article, article_id)
                 counts["articles"] += 1
-                for claim in sorted(detect_claims(article_text(article)), key=provenance_rank):
+                text = article_text(article)
+                headline_end = len(article_text(article, body=False))
+                for claim in sorted(detect_claims(text), key=lambda c: provenance_rank(c, headline_end)):
                     decision = record_claim(session, article=article, claim=claim, run_id=run_id)
                     counts["claims_new" if decision.is_new_row else "claims_known"] += 1
                     if decision.kind is None:
@@ -294,7 +296,7 @@ def run_pipeline(settings: Settings, run_key: str, *, crawl: bool = True) -> dic
     return summary
 
 
-def provenance_rank(claim) -> tuple:
+def provenance_rank(claim, headline_end: int = 0) -> tuple:
     """Order an article's claims so the best-sourced sentence of a transfer is the one alerted.
 
     An article alerts a cluster once; a body sentence naming its claimant and a figure beats a
@@ -302,17 +304,20 @@ def provenance_rank(claim) -> tuple:
 
     Args:
         claim: a pipeline.claims.Claim.
+        headline_end: where the article's title and subtitle end in the detector's text.
     """
-    return (claim.claimant is None, claim.quantity is None, claim.stance == "denied", claim.start)
+    in_headline = claim.start < headline_end
+    return (claim.claimant is None, claim.quantity is None, claim.stance == "denied", in_headline, claim.start)
 
 
-def article_text(article: Article) -> str:
+def article_text(article: Article, body: bool = True) -> str:
     """Return the text the detector reads: title, subtitle and body, one paragraph a line.
 
     Args:
         article: a stored article.
+        body: False for the title and subtitle alone.
     """
-    parts = [article.title or "", article.subtitle or "", article.body or ""]
+    parts = [article.title or "", article.subtitle or "", article.body or "" if body else ""]
     return "\n".join(part for part in parts if part)
 
 

@@ -91,6 +91,10 @@ def test_demo_twice_alerts_each_new_claim_once_and_refetches_nothing(demo_env, r
     claim_alerts = [a for a in alerts if a["kind"] in ("NEW", "UPDATE")]
     assert any("PRK -> RUS artillery ammunition" in a["summary"] for a in claim_alerts)
     assert any("RUS -> PRK technology" in a["summary"] for a in claim_alerts)
+    # The seed transfer is alerted with its best-sourced body sentence, not the headline.
+    (shells,) = [a for a in claim_alerts if a["kind"] == "NEW" and "PRK -> RUS artillery ammunition" in a["summary"]]
+    assert "National Intelligence Service" in shells["claimant"] and "a South Korean lawmaker said" in shells["sentence"]
+    assert shells["outlet"] == "The Moscow Times" and shells["url"].endswith("-a990160")
     uids = sorted(a["uid"] for a in claim_alerts)
     # Each alert once on Slack, and once per email recipient.
     assert sorted(receiver.uids()) == uids
