@@ -1353,6 +1353,10 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     if not suppliers and item.origin and item.origin not in recipients:
         suppliers = [item.origin]
         notes.append(f"supplier:origin:{item.text}")
+    if cue.kind == "arrive" and _PRESENCE_CUE_RE.match(cue.text) and (
+            (not suppliers and not re.search(r"(?i)already|now", cue.text))
+            or any((s, r) in _WARRING_SIDES for s in suppliers for r in recipients)):
+        return []  # "Russian troops are in Ukraine" is an invasion, "the jets are in Denmark" names no supplier
     if not suppliers and _EXCHANGE_RE.search(text[lo:hi]) and earlier:
         prior = earlier[-1]
         if prior.recipient and prior.recipient not in recipients:
@@ -1412,6 +1416,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
 
 
 _SIGN_TO_BUY_RE = re.compile(r"(?i)sign")
+_PRESENCE_CUE_RE = re.compile(r"(?i)(?:is|are|was|were|already)\b")  # "are (also) in Ukraine": being there, no movement verb
+_WARRING_SIDES = {("RUS", "UKR"), ("UKR", "RUS")}  # one side's forces in the other's land are at war, not transferred
 _TO_BUY_RE = re.compile(r"(?i)\s*(?:\w+\s+){0,3}?to\s+(?:buy|purchase|acquire|procure|order)\b")
 
 
