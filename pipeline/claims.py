@@ -1105,7 +1105,9 @@ def _blocked(window: str, clause_before: str, after: str, rules: Rules, cue_text
 _UNKNOWN_RE = re.compile(
     r"(?i)\b(?:(?:no|not\s+(?:\w+\s+){0,2}(?:found|seen)|found\s+no|seen\s+no|little|lack\s+of|without)\s+(?:\w+\s+)?evidence\s+(?:that|of)|"
     r"(?:not\s+(?:\w+\s+){0,2}(?:disclosed?|said|say|revealed?|specified|specify|confirmed?)|unclear|unknown|"
-    r"declined\s+to\s+(?:say|specify|disclose|confirm)|would\s+not\s+say|did\s+not\s+say)\s+(?:where|how|when|what|which|whether|if|who))\b")
+    r"declined\s+to\s+(?:say|specify|disclose|confirm)|would\s+not\s+say|did\s+not\s+say)\s+"
+    # "how many/how much/when" leaves only the amount or the date open: the transfer itself is still told
+    r"(?:where|how(?!\s+(?:many|much|soon|quickly)\b)|what|which|whether|if|who))\b")
 
 
 _NOT_BEFORE_RE = re.compile(r"(?i)\b(?:will|would|did|does|do|is|are|was|were|wo|could)(?:\s+not|n't)\s+(?:\w+\s+){0,2}?"
@@ -1379,6 +1381,9 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
             suppliers = [prior.supplier] if prior.supplier else []
             recipients = [prior.recipient] if prior.recipient else []
             notes.append("parties:previous-sentence-claim")
+            if item.weak and item.priority < 2 and prior.category not in ("unspecified", item.code) and re.search(
+                    r"(?i)\b(?:the|these|those)\s+$", text[max(0, item.start - 8):item.start]):
+                item = Mention(item.start, item.end, item.text, item.kind, prior.category, weak=True)  # "the vehicles"
         if not suppliers and not recipients:
             return []
     if cue.kind == "give" and not recipients and not passive and _OWN_DESTINATION_RE.match(after):
