@@ -362,8 +362,37 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
                        m.group(0).lower() in ("its", "their"))
         pron.before = text[max(0, m.start() - 40):m.start()]
         found.append(pron)
+    found += first_person_parties(text, found)
     found.sort(key=lambda x: (x.start, x.kind))
     return found
+
+
+_QUOTE_FIRST_RE = re.compile(r"^\s*[“\"](?P<quote>[^”\"]{10,}?)[”\"]\s*,?\s+(?=\S)")
+_QUOTE_AFTER_RE = re.compile(r"\b(?:said|says|told [\w ]{1,40}?|added|wrote|declared|stressed)\s*[,:]?\s*[“\"](?P<quote>[^”\"]{10,})[”\"]")
+_FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|us)\b")
+
+
+def first_person_parties(text: str, found: list[Mention]) -> list[Mention]:
+    """'We'/'us' inside a quoted statement as the speaker's state ('"We are sending ...," France's defence minister said').
+
+    Args:
+        text: one sentence.
+        found: the parties already found in it.
+    """
+    m = _QUOTE_FIRST_RE.match(text)
+    if m:
+        speaker = next((p for p in found if p.kind == "party" and p.code and p.start >= m.end()), None)
+        span = m.span("quote")
+    else:
+        m = _QUOTE_AFTER_RE.search(text)
+        if not m:
+            return []
+        speaker = next((p for p in reversed(found) if p.kind == "party" and p.code and p.end <= m.start()), None)
+        span = m.span("quote")
+    if speaker is None:
+        return []
+    return [Mention(w.start(), w.end(), w.group(0), "party", speaker.code, _prep_before(text, w.start()), False, 1)
+            for w in _FIRST_PERSON_RE.finditer(text, span[0], span[1])]
 
 
 def _drop_group_owners(text: str, found: list[Mention]) -> list[Mention]:
