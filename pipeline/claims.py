@@ -372,16 +372,19 @@ _QUOTE_AFTER_RE = re.compile(r"\b(?:said|says|told [\w ]{1,40}?|added|wrote|decl
 _FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|us)\b")
 
 
-def first_person_parties(text: str, found: list[Mention]) -> list[Mention]:
+def first_person_parties(text: str, found: list[Mention], fallback: str | None = None) -> list[Mention]:
     """'We'/'us' inside a quoted statement as the speaker's state ('"We are sending ...," France's defence minister said').
 
     Args:
         text: one sentence.
         found: the parties already found in it.
+        fallback: the state of the previous sentence's speaker, for '"We will ...," he said'.
     """
     m = _QUOTE_FIRST_RE.match(text)
     if m:
         speaker = next((p for p in found if p.kind == "party" and p.code and p.start >= m.end()), None)
+        if speaker is None and fallback and re.match(r"(?:he|she)\s+(?:said|added|told)\b", text[m.end():]):
+            speaker = Mention(m.end(), m.end(), "", "party", fallback)
         span = m.span("quote")
     else:
         m = _QUOTE_AFTER_RE.search(text)
@@ -1195,6 +1198,10 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     if not cues and not implicit:
         return []
     parties = find_parties(text, rules)
+    if ctx.claimant and not any(p.text.lower() in ("we", "us") for p in parties) and _FIRST_PERSON_RE.search(text):
+        known = [p for p in find_parties(ctx.claimant, rules) if p.kind == "party" and p.code]
+        if known:
+            parties = sorted(parties + first_person_parties(text, parties, known[0].code), key=lambda x: (x.start, x.kind))
     items = _mark_attributive_origin(text, find_items(text, rules, [p for p in parties if p.kind == "demonym"]), parties)
     names = [(p.start, p.end) for p in parties if p.priority == 1]
     civil = [(m.start(), m.end()) for m in rules.blockers["non_military"].finditer(text)]
