@@ -1392,7 +1392,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         suppliers = [item.origin]
         notes.append(f"supplier:origin:{item.text}")
     if cue.kind == "arrive" and _PRESENCE_CUE_RE.match(cue.text) and (
-            (not suppliers and not re.search(r"(?i)already|now", cue.text))
+            (not suppliers and not re.search(r"(?i)already|now", cue.text) and not (
+                item.priority == 2 and any(c.recipient in recipients for _, c in ctx.history[-12:])))
             or any((s, r) in _WARRING_SIDES for s in suppliers for r in recipients)):
         return []  # "Russian troops are in Ukraine" is an invasion, "the jets are in Denmark" names no supplier
     if not suppliers and _EXCHANGE_RE.search(text[lo:hi]) and earlier:
