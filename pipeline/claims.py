@@ -800,8 +800,7 @@ def _coordinated(p: Mention, parties: list[Mention], text: str) -> list[Mention]
             break
         if re.fullmatch(r"\s*,\s*", gap):
             # a bare comma joins only a list that ends in "and": "Norway, Spain and Italy"
-            nxt = named[j + 2] if j + 2 < len(named) else None
-            if nxt is None or not re.fullmatch(r"\s*,?\s+and\s+(?:the\s+)?", text[named[j + 1].end:nxt.start]):
+            if not _list_ends_in_and(text, named, j + 1):
                 break
         group.append(named[j + 1])
         j += 1
@@ -810,6 +809,18 @@ def _coordinated(p: Mention, parties: list[Mention], text: str) -> list[Mention]
         group.insert(0, named[j - 1])
         j -= 1
     return group
+
+
+def _list_ends_in_and(text: str, named: list[Mention], k: int) -> bool:
+    """Whether the comma list going on from named[k] closes with 'and' ("Algeria, Belarus, Bangladesh and Myanmar")."""
+    while k + 1 < len(named):
+        gap = text[named[k].end:named[k + 1].start]
+        if re.fullmatch(r"\s*,?\s+and\s+(?:the\s+)?", gap):
+            return True
+        if not re.fullmatch(r"\s*,\s*(?:the\s+)?", gap) or named[k + 1].possessive:
+            return False
+        k += 1
+    return False
 
 
 def _codes(group: list[Mention], parties: list[Mention], ctx: Context, avoid: str | None = None) -> list[str]:
@@ -1179,7 +1190,11 @@ def _article_is_military(ctx: Context, rules: Rules) -> bool:
     """A transfer claim in the last three sentences, or military words just before, make 'jets' and 'systems' military."""
     if ctx.history and ctx.number - ctx.history[-1][0] <= 3:
         return True
-    return bool(ctx.text and rules.military_re.search(ctx.text))
+    if not ctx.text:
+        return False
+    # a weapon named just before ("can carry bombs and rockets") makes "the aircraft" in this sentence military
+    return bool(rules.military_re.search(ctx.text)) or any(
+        it.priority > 0 and not it.weak for it in find_items(ctx.text, rules, []))
 
 
 def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
@@ -1414,6 +1429,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
             notes.append("recipient:previous-sentence-claim")
     if not suppliers and not recipients:
         prior = _recent_claim(ctx) if cue.kind == "include" else (ctx.claims[-1] if ctx.claims else None)
+        if re.match(r"(?i)(?:bought|purchased|acquired|ordered)$", cue.text) and passive:
+            return []  # "were bought by the interior ministry": a purchase by an unnamed buyer, not the prior claim
         if (passive or cue.kind in ("include", "nominal", "arrive")) and prior is not None:
             suppliers = [prior.supplier] if prior.supplier else []
             recipients = [prior.recipient] if prior.recipient else []
