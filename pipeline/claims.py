@@ -986,7 +986,9 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
                         f.suppliers = codes
                         f.notes.append(f"supplier:subject-of-governor:{subject.text}")
             elif kind == "nominal" and subject.possessive:
-                if receiving and not f.recipients:
+                if re.search(r",\s*(?:and|but|while)\b|\b(?:say|says|said)\b", text[subject.end:cue.start]):
+                    pass  # "Pakistan's economy ..., and analysts say arms exports": the owner is of another clause
+                elif receiving and not f.recipients:
                     f.recipients = codes
                     f.notes.append(f"recipient:possessive:{subject.text}")
                 elif not receiving and not f.suppliers:
