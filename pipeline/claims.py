@@ -1225,6 +1225,9 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     verbs = [(c.start, c.end) for c in cues if c.kind in ("give", "commit", "receive")]
     items = [_trim_after_verbs(text, it, verbs) for it in items]
     items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil + verbs)]
+    # "the ammunition needed by the Ukrainian army": a body of a state after a preposition is a side, not the item
+    bodies = [(p.start, p.end) for p in parties if p.kind == "party" and p.priority == 0 and p.prep in ("by", "for", "to", "of")]
+    items = [it for it in items if not (it.weak and it.code == "personnel" and (it.start, it.end) in bodies)] or items
     if not items and not civil:
         items = _money_items(text, parties, ctx) or _arming_items(text, cues, parties)
     quoted = [(m.start(), m.end()) for m in _ACCORDING_RE.finditer(text)]
@@ -1405,6 +1408,10 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         return []  # only an origin adjective ("Western-designed vehicles to be sent"): too thin
     if rules.blockers["domestic"].search(text[lo:hi]) and not (suppliers and recipients):
         return []  # own procurement or production
+    if cue.kind == "source" and suppliers and set(recipients) <= set(suppliers):
+        # "The country's minister told ... that the ammunition needed by the Ukrainian army had come from Bulgaria"
+        inner = [p.code for p in parties if p.kind == "party" and p.code and lo <= p.start < cue.start and p.code not in suppliers]
+        recipients = inner[-1:]
     if not suppliers and item.origin and item.origin not in recipients:
         suppliers = [item.origin]
         notes.append(f"supplier:origin:{item.text}")
