@@ -700,3 +700,52 @@ def test_foreign_personnel_on_the_ground_in_russian_held_places():
         ("IRN", "RUS", "personnel")]
     assert core_sides("British troops are on the ground in Estonia.") == []
     assert core_sides("Ukrainian troops are on the ground in Kursk.") == []
+
+
+def test_presence_in_a_state_with_a_named_origin_is_an_arrival_but_invaders_are_not():
+    c = one("“The French AMX-10 RC are in Ukraine,” Reznikov wrote.")
+    assert (c.supplier, c.recipient, c.category, c.status) == ("FRA", "UKR", "armored_vehicles", "delivered")
+    assert detect_claims("Russian troops are in Ukraine illegally, the minister said.") == []
+    assert detect_claims("The F-16s are in Denmark for maintenance.") == []
+    assert detect_claims("Swedish CV90s are already in use by the 21st Mechanized Brigade.") == []
+
+
+def test_not_saying_how_many_keeps_the_transfer_but_not_saying_who_does_not():
+    text = "The first AMX-10 RC vehicles from France have arrived in Ukraine. He did not say how many of the vehicles had been delivered."
+    claims = detect_claims(text)
+    assert [(c.supplier, c.recipient, c.category) for c in claims] == [("FRA", "UKR", "armored_vehicles")] * 2
+    gap = "France sent tanks to Ukraine. The ministry did not say which countries had provided the vehicles."
+    assert len(detect_claims(gap)) == 1
+    c = detect_claims("Germany sent Leopard tanks to Ukraine. A spokesman declined to say how many tanks had been delivered.")[-1]
+    assert c.sentence.startswith("A spokesman") and (c.supplier, c.recipient) == ("DEU", "UKR")
+
+
+def test_we_in_a_quote_is_the_speakers_state():
+    claims = detect_claims("France is helping Ukraine. “We are sending our armoured vehicles and we will deliver further Caesar "
+                           "howitzers within weeks,” France's Defence Minister Sébastien Lecornu told Le Parisien.")
+    assert {(c.supplier, c.category, c.status) for c in claims} == {
+        ("FRA", "armored_vehicles", "delivered"), ("FRA", "artillery_systems", "committed")}
+    c = detect_claims("Denmark will give Ukraine its entire artillery stock, the prime minister announced. "
+                      "“We have decided to donate our entire artillery,” Frederiksen said.")[-1]
+    assert c.sentence.startswith("“We") and (c.supplier, c.recipient) == ("DNK", "UKR")
+    c = one("“We have received the first F-16s,” Zelensky said.")
+    assert (c.supplier, c.recipient, c.category) == (None, "UKR", "aircraft")
+
+
+def test_long_comma_lists_and_cleared_sales():
+    claims = detect_claims("Russia has sold Yak-130 jets to Algeria, Belarus, Bangladesh and Myanmar, among others.")
+    assert sorted(c.recipient for c in claims) == ["BGD", "BLR", "DZA", "MMR"]
+    assert all(c.supplier == "RUS" for c in claims)
+    c = one("The United States also cleared the sale of 40 F-35 jets to Greece.")
+    assert (c.supplier, c.recipient, c.status) == ("USA", "GRC", "committed")
+    c = one("In November, Bulgarian lawmakers voted to send about 100 armoured personnel carriers to Ukraine.")
+    assert (c.supplier, c.recipient, c.category) == ("BGR", "UKR", "armored_vehicles")
+
+
+def test_supply_convoys_needed_by_and_foreign_owners_of_other_clauses():
+    assert detect_claims("Turkish-made Bayraktar drones destroyed Russian tanks and supply convoys.") == []
+    c = one("Vassilev said that a third of the ammunition needed by the Ukrainian army had come from Bulgaria.")
+    assert (c.supplier, c.recipient, c.category) == ("BGR", "UKR", "artillery_ammunition")
+    text = ("Pakistan denies supplying shells to Ukraine. Pakistan's economy depends on an IMF bailout, and some analysts say "
+            "arms exports have become an important source of foreign currency.")
+    assert [c.sentence[:8] for c in detect_claims(text)] == ["Pakistan"]
