@@ -1404,7 +1404,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         suppliers = [earlier[-1].supplier] if earlier[-1].supplier else []
         recipients = [earlier[-1].recipient] if earlier[-1].recipient else []
         notes.append("parties:same-sentence-claim")
-    if not suppliers and not recipients and cue.kind not in ("arrive", "receive", "include", "nominal", "source") and not ctx.claims:
+    if not suppliers and not recipients and cue.kind not in ("arrive", "receive", "include", "nominal", "source") and not ctx.claims \
+            and not (passive and _recent_claim(ctx) and re.search(r"(?i)\bhow many\b", text[lo:cue.start])):
         return []  # only an origin adjective ("Western-designed vehicles to be sent"): too thin
     if rules.blockers["domestic"].search(text[lo:hi]) and not (suppliers and recipients):
         return []  # own procurement or production
@@ -1440,6 +1441,8 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         prior = _recent_claim(ctx) if cue.kind == "include" else (ctx.claims[-1] if ctx.claims else None)
         if re.match(r"(?i)(?:bought|purchased|acquired|ordered)$", cue.text) and passive:
             return []  # "were bought by the interior ministry": a purchase by an unnamed buyer, not the prior claim
+        if prior is None and passive and re.search(r"(?i)\bhow many\b", text[lo:cue.start]):
+            prior = _recent_claim(ctx)  # '"F-16s are in Ukraine. We did it," he said. He did not say how many had been delivered'
         if (passive or cue.kind in ("include", "nominal", "arrive")) and prior is not None:
             suppliers = [prior.supplier] if prior.supplier else []
             recipients = [prior.recipient] if prior.recipient else []
