@@ -1441,6 +1441,11 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         prior = _recent_claim(ctx) if cue.kind == "include" else (ctx.claims[-1] if ctx.claims else None)
         if re.match(r"(?i)(?:bought|purchased|acquired|ordered)$", cue.text) and passive:
             return []  # "were bought by the interior ministry": a purchase by an unnamed buyer, not the prior claim
+        named = {p.code for p in parties if p.kind == "party" and p.code}
+        if named and (passive or cue.kind == "arrive") and (prior is None or prior.supplier not in named):
+            # "A Pentagon spokesman declined to say how many tanks had been delivered": the US claim, not the last one
+            prior = next((c for n, c in reversed(ctx.history) if ctx.number - n <= 6 and c.supplier in named
+                          and c.category == item.code), prior)
         if prior is None and passive and re.search(r"(?i)\bhow many\b", text[lo:cue.start]):
             prior = _recent_claim(ctx)  # '"F-16s are in Ukraine. We did it," he said. He did not say how many had been delivered'
         if (passive or cue.kind in ("include", "nominal", "arrive")) and prior is not None:
