@@ -1324,7 +1324,8 @@ def _arming_items(text: str, cues: list[Mention], parties: list[Mention]) -> lis
     for cue in cues:
         armed = next((p for p in parties if p.kind == "party" and 0 <= p.start - cue.end <= 5), None)
         if _ARMING_RE.search(cue.text) and armed is not None:
-            return [Mention(armed.end, armed.end, "arms", "item", "unspecified", priority=1)]  # placed as the object
+            # placed as the object, inside the clause even when the clause ends right after the state
+            return [Mention(armed.end - 1, armed.end - 1, "arms", "item", "unspecified", priority=1)]
     return []
 
 
@@ -1388,6 +1389,12 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
         return []  # the package claim just before supplies the military context
     frame = _frame(text, cue, lo, hi, parties, items, ctx, passive)
     notes = [f"cue:{cue.kind}:{cue.text}" + (":passive" if passive else "")] + frame.notes
+    lead = next((p for p in parties if p.kind == "party" and p.code and p.start <= 4 and p.prep is None), None)
+    if cue.kind in ("give", "commit") and not frame.suppliers and cue.text.lower().endswith("ing") and lead is not None and \
+            re.search(r",\s*$", text[max(0, cue.start - 5):cue.start]) and lead.code not in frame.recipients and \
+            re.match(r"\s+(?-i:[a-z]+s)\b|\s+(?:Walks|Keeps|Stays|Steps|Moves|Goes|Treads)\b", text[lead.end:lead.end + 12]):
+        frame.suppliers = [lead.code]  # "Turkey walks a fine line, arming Ukraine ...": the participle shares the subject
+        frame.notes.append(f"supplier:participle-subject:{lead.text}")
     if cue.kind in ("give", "commit") and not frame.suppliers and cue.text.lower().endswith("ing") and re.search(
             r"(?i)(?:^|[,;:(]|\b(?:that|for|against|about|on|without|like|than|means|risk|risks|idea|cost|costs))\s*$",
             text[max(0, cue.start - 30):cue.start]):

@@ -749,3 +749,9 @@ def test_supply_convoys_needed_by_and_foreign_owners_of_other_clauses():
     text = ("Pakistan denies supplying shells to Ukraine. Pakistan's economy depends on an IMF bailout, and some analysts say "
             "arms exports have become an important source of foreign currency.")
     assert [c.sentence[:8] for c in detect_claims(text)] == ["Pakistan"]
+
+
+def test_participle_after_a_headline_subject_and_arming_at_a_clause_end():
+    c = one("Turkey walks a fine line, arming Ukraine while courting Moscow.")
+    assert (c.supplier, c.recipient, c.category) == ("TUR", "UKR", "unspecified")
+    assert detect_claims("Russia is losing ground, and Ukraine keeps fighting while courting Moscow.") == []
