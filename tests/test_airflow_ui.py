@@ -7,15 +7,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-AIRFLOW = Path(sys.executable).with_name("airflow")
+from tests.airflow_home import AIRFLOW, airflow_env
+
 
 
 def free_port() -> int:
@@ -42,19 +41,13 @@ def wait_for(check, seconds: float, what: str, process: subprocess.Popen):
 @pytest.mark.airflow
 def test_standalone_serves_the_ui_and_lists_the_dag(tmp_path):
     port = free_port()
-    home = tmp_path / "airflow"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TW_", "AIRFLOW"))}
+    env = airflow_env(tmp_path)
+    home = Path(env["AIRFLOW_HOME"])
     env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW_CONFIG=str(PROJECT_ROOT / "airflow.cfg"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
         AIRFLOW__API__PORT=str(port),
         AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
-        # standalone starts its parts by calling `airflow` on PATH.
-        PATH=f"{AIRFLOW.parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
     log = (tmp_path / "standalone.log").open("w")
     process = subprocess.Popen([str(AIRFLOW), "standalone"], env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,25 +13,10 @@ from sqlalchemy import func, select
 from pipeline.db import make_engine, make_sessionmaker
 from pipeline.mirror import start_mirror
 from pipeline.models import Alert, Article, Claim, Delivery
+from tests.airflow_home import AIRFLOW, airflow_env
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DAG_FILE = PROJECT_ROOT / "dags" / "transfer_watch.py"
-AIRFLOW = Path(sys.executable).with_name("airflow")
-
-
-def airflow_env(tmp_path: Path) -> dict:
-    home = tmp_path / "airflow"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TW_", "AIRFLOW"))}
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW_CONFIG=str(PROJECT_ROOT / "airflow.cfg"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        PATH=f"{AIRFLOW.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-    return env
 
 
 def test_dag_file_has_no_heavy_top_level_imports():
