@@ -489,6 +489,15 @@ _BARE_FIGHTER_RE = re.compile(r"(?i)^(?:[\w'’-]+\s+){0,2}fighters?$")
 _BARE_ROCKET_RE = re.compile(r"(?i)^(?:[\w-]+\s+){0,2}rockets?$")
 
 
+_SHIP_NOUN_BEFORE_RE = re.compile(
+    r"(?:\b(?:[Aa]n?|[Tt]he|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er|[Oo]ur|[Tt]his|[Tt]hat|[Ee]ach|[Ee]very|[Oo]ne|[Ss]ame|cargo|container|"
+    r"supply|naval|navy|war|transport|sanctioned|flagged|[\w-]+-flagged)|\b[A-Z][a-z]+(?:an|ian|ese|ish|ic|i))\s+$")
+
+
+_NAMED_BODY_AFTER_RE = re.compile(r"\s+(?:Initiative|Fund|Facility|Programme|Program|Act|Group|Command|Mission|Agency|Office|"
+                                  r"Bureau|Cell|Centre|Center|Coalition|Conference)\b")
+
+
 def find_cues(text: str, rules: Rules) -> list[Mention]:
     """Find transfer cues (verbs and nouns) with their frame kind.
 
@@ -507,6 +516,10 @@ def find_cues(text: str, rules: Rules) -> list[Mention]:
                     re.search(r"[A-Z][\w.]*\s+$", text[:m.start()]) and (re.match(r"\s+(?:[A-Z]|\d|more|another|arms|weapons)", text[m.end():])
                          or rules.item_re.match(text, m.end() + 1))):
                 continue  # "Russian ships": the noun
+            if kind == "nominal" and m.group(0)[:1].isupper() and _NAMED_BODY_AFTER_RE.match(text, m.end()):
+                continue  # "the Ukraine Security Assistance Initiative": a programme's name, not an aid noun
+            if m.group(0).lower() == "ship" and _SHIP_NOUN_BEFORE_RE.search(text[max(0, m.start() - 30):m.start()]):
+                continue  # "loaded onto a Russian ship", "the cargo ship": the noun
             if kind in ("give", "commit") and re.search(r"(?:ed|en|sent|sold)$", m.group(0)) and re.search(
                     r"(?i)(?:\b(?:the|a|an|of|its|their|all|any|some|these|those)|"
                     r"\b(?:said|says|say|complain\w*|warn\w*|noted|added|argu\w*|claim\w*|believ\w*|show\w*|fear\w*)\s+that)\s+$",
@@ -1141,10 +1154,17 @@ def _blocked(window: str, clause_before: str, after: str, rules: Rules, cue_text
     m = re.search(r"(?<![\w-])(?:if|unless|whether)(?![\w])", clause_before, re.IGNORECASE)
     if m:
         return f"conditional:{m.group(0)}"
+    # "on condition that they are not sent to Ukraine": an end-use restriction, the sale itself is not conditional
+    after = _END_USE_CONDITION_RE.sub("", after)
     m = rules.blockers["after_condition"].search(after)
     if m:
         return f"conditional-after:{m.group(0)}"
     return None
+
+
+_END_USE_CONDITION_RE = re.compile(
+    r"(?i)\b(?:on (?:the )?condition|provided|as long as)\s+(?:that\s+)?(?:[\w-]+\s+){1,3}?(?:are|is|will|would|were|be|must|can)?\s*"
+    r"(?:not|never|n't|only)\s+(?:be\s+)?(?:sent|passed|transferred|re-?exported|exported|handed|given|used|delivered|supplied|sold)\b.*$")
 
 
 _UNKNOWN_RE = re.compile(
@@ -1230,6 +1250,8 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     items = [it for it in items if not (it.weak and it.code == "personnel" and (it.start, it.end) in bodies)] or items
     if not items and not civil:
         items = _money_items(text, parties, ctx) or _arming_items(text, cues, parties)
+    elif not civil:
+        items = _add_clause_arming(text, items, _arming_items(text, cues, parties))
     quoted = [(m.start(), m.end()) for m in _ACCORDING_RE.finditer(text)]
     cues = [c for c in cues if not any(s <= c.start < e for s, e in quoted)]
     if not cues:
@@ -1329,6 +1351,21 @@ def _arming_items(text: str, cues: list[Mention], parties: list[Mention]) -> lis
     return []
 
 
+_ASPECT_TO_RE = re.compile(r"(?i)\s+(?:\w+ly\s+)?(?:continu(?:e|es|ed|ing)|keep(?:s|ing)?\s+on|start(?:s|ed|ing)?|"
+                           r"beg(?:in|ins|an|un|inning)|resum(?:e|es|ed|ing))\s+(?:to\s+)?\s*")
+
+
+def _add_clause_arming(text: str, items: list[Mention], arming: list[Mention]) -> list[Mention]:
+    """'denied arming the Houthis, though weapons ... were seized': items of a later clause leave 'arming' its own goods."""
+    if not arming:
+        return items
+    tail = re.search(r"[,;:(]|\s(?:though|although|but|while|whereas|as)\s|$", text[arming[0].end:])
+    clause_end = arming[0].end + tail.start()
+    if any(arming[0].end - 40 <= it.start <= clause_end for it in items):
+        return items
+    return sorted(items + arming, key=lambda it: it.start)
+
+
 def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, verb_positions, earlier) -> list[Claim]:
     """Build the claims one cue supports (none, one, or one per coordinated party)."""
     lo, hi = _clause_bounds(text, cue.start, parties, verb_positions)
@@ -1395,6 +1432,13 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
             re.match(r"\s+(?-i:[a-z]+s)\b|\s+(?:Walks|Keeps|Stays|Steps|Moves|Goes|Treads)\b", text[lead.end:lead.end + 12]):
         frame.suppliers = [lead.code]  # "Turkey walks a fine line, arming Ukraine ...": the participle shares the subject
         frame.notes.append(f"supplier:participle-subject:{lead.text}")
+    if cue.kind in ("give", "commit") and not frame.suppliers:
+        # "a clear case of Iran continuing to supply": the state before an aspect verb is the subject
+        doer = next((p for p in parties if p.kind == "party" and p.code and p.end <= cue.start and _ASPECT_TO_RE.fullmatch(
+            text[p.end:cue.start]) and p.code not in frame.recipients), None)
+        if doer is not None:
+            frame.suppliers = [doer.code]
+            frame.notes.append(f"supplier:aspect-subject:{doer.text}")
     if cue.kind in ("give", "commit") and not frame.suppliers and cue.text.lower().endswith("ing") and re.search(
             r"(?i)(?:^|[,;:(]|\b(?:that|for|against|about|on|without|like|than|means|risk|risks|idea|cost|costs))\s*$",
             text[max(0, cue.start - 30):cue.start]):

@@ -755,3 +755,22 @@ def test_participle_after_a_headline_subject_and_arming_at_a_clause_end():
     c = one("Turkey walks a fine line, arming Ukraine while courting Moscow.")
     assert (c.supplier, c.recipient, c.category) == ("TUR", "UKR", "unspecified")
     assert detect_claims("Russia is losing ground, and Ukraine keeps fighting while courting Moscow.") == []
+
+
+def test_end_use_conditions_ship_nouns_and_named_programmes():
+    sale = one("Bern has agreed to sell 25 Leopard 2 tanks to Germany, on condition that they are not sent to Ukraine.")
+    assert (sale.supplier, sale.recipient, sale.category, sale.status) == ("CHE", "DEU", "armored_vehicles", "committed")
+    assert detect_claims("Bern will sell 25 Leopard 2 tanks to Germany on condition that Berlin lifts its ban.") == []
+    assert [c.supplier for c in detect_claims("U.S. envoy says arms were loaded onto Russian ship in South Africa")] != ["USA"]
+    assert one("Iran will ship drones to Russia.").supplier == "IRN"
+    text = ("The United States will fund 45 T-72 tanks for Ukraine. "
+            "The package is funded through the Ukraine Security Assistance Initiative, which lets the Pentagon buy weapons from industry.")
+    assert [c.sentence[:11] for c in detect_claims(text)] == ["The United "]
+
+
+def test_arming_keeps_its_goods_beside_a_later_clause_and_aspect_subjects():
+    denied = one("Iran has long denied arming the Houthis, though weapons traced back to Tehran have been seized.")
+    assert (denied.supplier, denied.recipient, denied.stance) == ("IRN", None, "denied")
+    case = one('"This is a clear case of Iran continuing to supply lethal aid to the Houthis," the general said.')
+    assert (case.supplier, case.recipient, case.category) == ("IRN", None, "unspecified")
+    assert detect_claims("Supplying weapons to Ukraine makes NATO a party to the war, Moscow says.") == []
