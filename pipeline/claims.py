@@ -1249,6 +1249,8 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     bodies = [(p.start, p.end) for p in parties if p.kind == "party" and p.priority == 0 and p.prep in ("by", "for", "to", "of")]
     items = [it for it in items if not (it.weak and it.code == "personnel" and (it.start, it.end) in bodies)] or items
     if not items and not civil:
+        items = _partitive_items(text, ctx, rules)
+    if not items and not civil:
         items = _money_items(text, parties, ctx) or _arming_items(text, cues, parties)
     elif not civil:
         items = _add_clause_arming(text, items, _arming_items(text, cues, parties))
@@ -1353,6 +1355,21 @@ def _arming_items(text: str, cues: list[Mention], parties: list[Mention]) -> lis
 
 _ASPECT_TO_RE = re.compile(r"(?i)\s+(?:\w+ly\s+)?(?:continu(?:e|es|ed|ing)|keep(?:s|ing)?\s+on|start(?:s|ed|ing)?|"
                            r"beg(?:in|ins|an|un|inning)|resum(?:e|es|ed|ing))\s+(?:to\s+)?\s*")
+
+
+_PARTITIVE_RE = re.compile(r"(?i)\b(?:\d[\d,.]*|dozens|hundreds|thousands|some|most|half|all|many|several|each|one|two|three|"
+                           r"four|five|six|ten|twenty|a few|a third|a quarter) of (?:them|those|these)\b")
+
+
+def _partitive_items(text: str, ctx: Context, rules: Rules) -> list[Mention]:
+    """'Athens would send 40 of them': the pronoun stands for the named item of the sentence before."""
+    m = _PARTITIVE_RE.search(text)
+    if m is None or not ctx.text:
+        return []
+    before = [it for it in find_items(ctx.text, rules, []) if not it.weak and it.priority >= 1]
+    if not before:
+        return []
+    return [Mention(m.start(), m.end(), m.group(0), "item", before[-1].code, priority=1)]
 
 
 def _add_clause_arming(text: str, items: list[Mention], arming: list[Mention]) -> list[Mention]:

@@ -774,3 +774,10 @@ def test_arming_keeps_its_goods_beside_a_later_clause_and_aspect_subjects():
     case = one('"This is a clear case of Iran continuing to supply lethal aid to the Houthis," the general said.')
     assert (case.supplier, case.recipient, case.category) == ("IRN", None, "unspecified")
     assert detect_claims("Supplying weapons to Ukraine makes NATO a party to the war, Moscow says.") == []
+
+
+def test_partitive_pronoun_takes_the_item_of_the_sentence_before():
+    text = "Greece has about 170 BMP-1s in its inventory. Under the deal, Athens would send 40 of them to Ukraine."
+    claims = detect_claims(text)
+    assert [(c.supplier, c.recipient, c.category, c.status) for c in claims] == [("GRC", "UKR", "armored_vehicles", "committed")]
+    assert detect_claims("Officials met reporters on Monday. Poland would send 40 of them to Ukraine.") == []
