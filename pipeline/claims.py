@@ -410,6 +410,11 @@ def _drop_group_owners(text: str, found: list[Mention]) -> list[Mention]:
     return kept
 
 
+_SMALL_ARMS_RE = re.compile(r"(?i)\b(?:rifles?|carbines?|pistols?|machine ?guns?|small arms|firearms|guns)\b")
+_PLAIN_AMMO_RE = re.compile(r"(?i)(?:[\d,.]+\s+)?(?:rounds?(?: of ammunition)?|ammunition|ammo|cartridges|bullets)")
+_ARTILLERY_WORD_RE = re.compile(r"(?i)\b(?:shells?|artillery|howitzers?|mortars?|tanks?|\d+\s?mm|calib(?:er|re)|HIMARS|rockets?)\b")
+
+
 def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention]:
     """Find items (weapons, troops, aid) and merge adjacent terms into one noun phrase.
 
@@ -450,7 +455,11 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
     artillery = any(it.code in ("artillery_ammunition", "artillery_systems") and not _BARE_ROCKET_RE.search(it.text)
                     for it in merged)
     people = any(it.code == "personnel" for it in merged)
+    small_arms = any(it.code == "small_arms_light_weapons" and _SMALL_ARMS_RE.search(it.text) for it in merged)
     for it in merged:
+        if small_arms and it.code == "artillery_ammunition" and _PLAIN_AMMO_RE.fullmatch(it.text) and not \
+                _ARTILLERY_WORD_RE.search(text):
+            it.code = "small_arms_light_weapons"  # "9,000 rifles and 700,000 rounds of ammunition": rifle rounds
         if people and it.code == "aircraft" and _BARE_FIGHTER_RE.search(it.text):
             it.code = "personnel"  # "instructors and fighters": people, not jets
         if it.code == "artillery_ammunition" and not artillery and _BARE_ROCKET_RE.search(it.text):
@@ -2142,9 +2151,13 @@ _AID_BLOCK_BEFORE_RE = re.compile(
 _OWN_SPENDING_RE = re.compile(r"(?i)\b(?:on (?:its |their )?(?:own )?defen[cs]e|of (?:its |their )?GDP|% of|per cent of|percent of|"
                               r"production|produce|manufactur\w*|domestic|its own|their own)\b")
 _FALLBACK_FUTURE_RE = re.compile(r"(?i)\b(?:will|would|plans?|planned|to be|is to|are to|set to|expected to|agreed to|"
-                                 r"pledged?|promised?|commit\w*|approv\w*|pass(?:es|ed)?)\b|^\s*(?:[A-Z][\w.'’-]*\s+){1,4}to\s")
+                                 r"pledged?|promised?|commit\w*|approv\w*|pass(?:es|ed)?)\b|^\s*(?:(?:and\s+)?[A-Z][\w.'’-]*,?\s+){1,4}to\s")
 
 
+# the funded object points back at an item already claimed ("pay for 45 of the tanks", "fund the rest")
+_FUND_ANAPHOR_RE = re.compile(r"(?i)\s+(?:(?:the\s+)?(?:[\d,.]+|half|some|all|most|part|each|rest)\s+of\s+)?"
+                              r"(?:the|these|those)\s+(?:[\w-]+\s+){0,2}?(?:tanks|vehicles|systems|jets|aircraft|"
+                              r"missiles|drones|shells|rounds|howitzers|weapons|launchers|guns|helicopters)\b")
 _FROM_PARTY_RE = re.compile(r"\b(?:from|by)\s+(?:the\s+)?[A-Z]")
 
 
@@ -2277,6 +2290,8 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
         elif not recips and item is not None and item.origin and item.origin not in subj and re.search(
                 r"(?i)\bproduction\b", text) and re.match(r"(?i)financ|fund|pa", fund.group(0)):
             recips = [item.origin]  # "Denmark financed the production of Ukrainian Bohdana howitzers"
+        elif not recips and _FUND_ANAPHOR_RE.match(text, fund.end()) and not _OWN_SPENDING_RE.search(text):
+            pass  # "will each pay for 45 of the tanks": the tanks of a recent claim, to its recipient (below)
         elif not recips and (not re.match(r"(?i)contribut|allocat|top|chip|earmark", fund.group(0)) or
                              _OWN_SPENDING_RE.search(text)):
             return []  # own defence spending or production, no recipient

@@ -781,3 +781,20 @@ def test_partitive_pronoun_takes_the_item_of_the_sentence_before():
     claims = detect_claims(text)
     assert [(c.supplier, c.recipient, c.category, c.status) for c in claims] == [("GRC", "UKR", "armored_vehicles", "committed")]
     assert detect_claims("Officials met reporters on Monday. Poland would send 40 of them to Ukraine.") == []
+
+
+def test_paying_for_tanks_of_an_earlier_claim_names_each_payer():
+    text = ("The United States and the Netherlands will fund the refurbishment of 90 T-72 tanks for Ukraine's armed forces. "
+            "Washington and the Netherlands will each pay for 45 of the tanks, a Pentagon spokesperson said.")
+    second = [c for c in detect_claims(text) if c.sentence.startswith("Washington")]
+    assert sorted((c.supplier, c.recipient, c.category, c.status) for c in second) == [
+        ("NLD", "UKR", "armored_vehicles", "committed"), ("USA", "UKR", "armored_vehicles", "committed")]
+    headline = detect_claims("US, Netherlands to pay for 90 refurbished T-72 tanks for Ukraine")
+    assert {c.status for c in headline} == {"committed"} and {c.supplier for c in headline} == {"USA", "NLD"}
+    assert detect_claims("Poland will buy 48 K9 howitzers. Warsaw will pay for the howitzers from its defence budget.")[1:] == []
+
+
+def test_rounds_beside_rifles_are_small_arms_ammunition():
+    c = one("U.S. forces seized 9,000 rifles and 700,000 rounds of ammunition that officials said Iran was sending to the Houthis.")
+    assert (c.supplier, c.category) == ("IRN", "small_arms_light_weapons")
+    assert one("North Korea sent Russia a million rounds of ammunition.").category == "artillery_ammunition"
