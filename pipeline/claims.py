@@ -410,6 +410,9 @@ def _drop_group_owners(text: str, found: list[Mention]) -> list[Mention]:
     return kept
 
 
+# "300,000 rounds": a counted round is ammunition ("rounds of talks/sanctions" are not)
+_NUMBERED_ROUNDS_RE = re.compile(r"\d(?:[\d,.]*\d)?(?:\s+(?:million|billion|thousand))?\s+(?P<item>rounds)\b"
+                                 r"(?!\s+of\s+(?!ammunition|ammo|artillery|shells|munitions))")
 _SMALL_ARMS_RE = re.compile(r"(?i)\b(?:rifles?|carbines?|pistols?|machine ?guns?|small arms|firearms|guns)\b")
 _PLAIN_AMMO_RE = re.compile(r"(?i)(?:[\d,.]+\s+)?(?:rounds?(?: of ammunition)?|ammunition|ammo|cartridges|bullets)")
 _ARTILLERY_WORD_RE = re.compile(r"(?i)\b(?:shells?|artillery|howitzers?|mortars?|tanks?|\d+\s?mm|calib(?:er|re)|HIMARS|rockets?)\b")
@@ -441,6 +444,10 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
         category, priority = entry
         raw.append(Mention(m.start(), m.end(), m.group(0), "item", category, priority=priority,
                            weak=key in rules.weak_items or key.rstrip("s") in rules.weak_items))
+    for m in _NUMBERED_ROUNDS_RE.finditer(text):
+        if not any(r.start <= m.start("item") < r.end for r in raw):
+            raw.append(Mention(m.start("item"), m.end("item"), m.group("item"), "item", "artillery_ammunition", priority=1))
+    raw.sort(key=lambda r: r.start)
     merged: list[Mention] = []
     for it in raw:
         if merged and " for " not in merged[-1].text and re.fullmatch(r"[\s-]*(?:\(\w+\)\s*)?", text[merged[-1].end:it.start]):
@@ -617,6 +624,13 @@ _SPEAKER_AFTER_RE = re.compile(
     r"\s+(?:has\s+|have\s+|had\s+|also\s+)?(?:said|says|say|believes|believe|believed|claimed|claims|alleged|alleges|"
     r"estimated|estimates|reported|reports|assessed|assesses|thinks|suspects)\s+"
     r"(?:has\s+|have\s+|had\s+|was\s+|were\s+|is\s+|are\s+|would\s+|will\s+|been\s+|also\s+|\w+ly\s+)*")
+# a speech verb, then a subject noun phrase of its own: the party before the verb only speaks
+_SPEAKER_THEN_SUBJECT_RE = re.compile(
+    r"\s+(?:[\w-]+\s+){0,3}?(?:has\s+|have\s+|had\s+|also\s+)?(?:said|says|say|told\s+\w+|believes?|believed|claim(?:s|ed)?|"
+    r"alleged?|alleges|estimated?|estimates|reported|reports?|assess(?:es|ed)?|thinks?|suspects?)\s+(?:that\s+)?"
+    r"(?:the|a|an|this|that)\s+(?:[\w-]+\s+){0,3}?(?:group|rebels?|militants?|militia|movement|network|regime|army|"
+    r"forces|military|company|firm|ship|vessel)\s+(?:\w+ly\s+|has\s+|have\s+|had\s+|is\s+|are\s+|was\s+|were\s+|also\s+|"
+    r"still\s+|now\s+)*")
 _PRONOUN_CLAIMANT = {"he", "she", "they", "it", "we", "i"}
 # "according to Yonhap, which cited the spy agency": the claim comes from the source relayed
 _RELAYED_SOURCE_RE = re.compile(r",\s*(?:which|who)\s+(?:cited|quoted|relayed)\s+(?P<who>[^,;\"”]{2,100})")
@@ -972,6 +986,8 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
             continue
         if p.end < cue.start and _SPEAKER_AFTER_RE.fullmatch(text, p.end, cue.start):
             continue  # "companies that the US said had shipped": the US is the claimant, not the subject
+        if p.end < cue.start and _SPEAKER_THEN_SUBJECT_RE.fullmatch(text, p.end, cue.start):
+            continue  # "U.S. officials say the group relies on Iran": the speaker's state is no side
         subject = p
         break
     if subject is None and not gerund_bare and kind in ("give", "commit", "receive") and not passive and lo > 0:
@@ -2375,6 +2391,13 @@ _PART_OF_PACKAGE_RE = re.compile(
     r"(?:would|will)\s+include)\s+(?:[\w$€£.,-]+\s+){0,6}?(?:package|tranche|aid|assistance|deliver(?:y|ies)|shipments?)\b")
 
 
+# a sentence opening with a state's government speaking: "Germany's government said", "Berlin announced"
+_GOVERNMENT_SPEAKER_RE = re.compile(
+    r"\s*(?:The\s+)?(?:[A-Z][\w.-]*\s+){0,2}?[A-Z][\w.-]*(?:(?:['’]s)?\s+(?:federal\s+)?(?:government|cabinet|chancellery|"
+    r"(?:defen[cs]e\s+|foreign\s+)?ministry))?,?\s+(?:has\s+|have\s+|had\s+|also\s+)?"
+    r"(?:said|says|announced|announces|confirmed|confirms|stated)\s+(?:on\s+\w+\s+)?(?:that\s+)?")
+
+
 def fix_claim_sides(sentence: str, claims: list[Claim], rules: Rules) -> list[Claim]:
     """Repair sides and category that the cue path gets wrong in two nominal shapes.
 
@@ -2409,6 +2432,15 @@ def fix_claim_sides(sentence: str, claims: list[Claim], rules: Rules) -> list[Cl
             claims = [Claim(code, c.recipient, c.category, c.item, c.quantity, c.status, c.stance, c.claimant, c.sentence,
                             c.start, c.end, c.cues + ["supplier:coalition-leader"])
                       for c in claims for code in leaders]
+    speaker = _GOVERNMENT_SPEAKER_RE.match(text)
+    if speaker and any(c.supplier is None and any(n.endswith(":passive") for n in c.cues) for c in claims):
+        state = next((p for p in find_parties(text[:speaker.end()], rules) if p.kind == "party" and p.code and
+                      p.code not in (NON_STATE, "WEST", "NATO")), None)
+        for c in claims:
+            if state is not None and c.supplier is None and c.recipient not in (None, state.code) and \
+                    any(n.endswith(":passive") for n in c.cues):
+                c.supplier = state.code  # "Germany's government said the rounds would be delivered to Ukraine"
+                c.cues.append(f"supplier:speaking-government:{state.text}")
     part = _PART_OF_PACKAGE_RE.search(text)
     if part:
         named = [it for it in find_items(text[:part.end()], rules, []) if it.priority > 0 and not it.weak and it.code]

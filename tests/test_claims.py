@@ -798,3 +798,14 @@ def test_rounds_beside_rifles_are_small_arms_ammunition():
     c = one("U.S. forces seized 9,000 rifles and 700,000 rounds of ammunition that officials said Iran was sending to the Houthis.")
     assert (c.supplier, c.category) == ("IRN", "small_arms_light_weapons")
     assert one("North Korea sent Russia a million rounds of ammunition.").category == "artillery_ammunition"
+
+
+def test_speaking_government_supplies_in_a_passive_and_a_speaker_is_no_side():
+    c = one("Germany's government said the first 300,000 rounds would be delivered to Ukraine in July.")
+    assert (c.supplier, c.recipient, c.category, c.status) == ("DEU", "UKR", "artillery_ammunition", "committed")
+    assert one("U.S. officials said the first 300,000 shells would be delivered to Ukraine.").supplier is None
+    assert detect_claims("The two sides held 3 rounds of talks on Monday.") == []
+    text = "Iran has supplied drones to the Houthis. U.S. officials say the group relies on Iran for components and training."
+    relies = [c for c in detect_claims(text) if c.sentence.startswith("U.S.")]
+    assert [(c.supplier, c.recipient, c.category) for c in relies] == [("IRN", None, "technology")]
+    assert one("U.S. officials say Russia relies on Iran for drones.").recipient == "RUS"
