@@ -1982,6 +1982,8 @@ def detect_claims(text: str) -> list[Claim]:
             claims = _followed_claims(sentence, ctx, rules)
         if not claims:
             claims = frame_fallback_claims(sentence, ctx, rules)
+        if not claims:
+            claims = moved_goods_claims(sentence, ctx, rules)
         if not claims and ctx.history:
             claims = anaphoric_transfer_claims(sentence, ctx, rules)
         line_start = start == 0 or text[start - 1] == "\n"
@@ -2325,6 +2327,74 @@ def frame_fallback_claims(sentence: str, ctx: Context, rules: Rules) -> list[Cla
     cat = item.code if item is not None and item.code else "unspecified"
     return [c for r in recips[:1] for c in make(suppliers, r, cat, item.text if item else anchor.group(0),
                                                  f"cue:fallback:{'donor' if donor else 'aid-noun' if aid else 'fund'}")]
+
+
+_LOADED_ONTO_RE = re.compile(
+    r"\b(?:loaded|put|smuggled|placed|stowed)\s+(?:on|onto|aboard|on board)\s+(?:(?:an?|the)\s+)?(?P<dem>[A-Z][\w-]*)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:ship|vessel|freighter|plane|aircraft|cargo plane|train|trucks?|dhow|boat)\b")
+_BOUND_FOR_RE = re.compile(
+    r"\b(?:bound for|destined for|headed (?:to|for)|heading (?:to|for)|en route to|(?:being|been|was|were)\s+"
+    r"(?:shipped|sent|smuggled|transported|delivered)\s+to)\s+")
+_SUPPLIED_TO_RE = re.compile(r"(?i)-(?:supplied|provided|donated|sent)\s+(?:[\w-]+\s+){0,2}?[\w-]+\s+to\s+")
+
+
+_SHIPMENT_WORD_RE = re.compile(r"(?i)\b(?:seiz\w*|confiscat\w*|interdict\w*|shipments?|cargo|consignments?|vessels?|ships?|"
+                               r"dhows?|smuggl\w*|containers?|freighters?|customs|parts|components)\b")
+_IN_FLIGHT_RE = re.compile(r"(?i)\b(?:shot down|intercept\w*|downed|launch\w*|fired|struck|strikes?|attack\w*|flying|flew)\b")
+
+
+def moved_goods_claims(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
+    """Goods caught on the move: 'arms were loaded onto a Russian ship in South Africa', 'Iranian missile parts
+    bound for the Houthis', 'a seizure of Iranian-supplied weapons to the Houthis' (an attempted transfer, under way).
+
+    Args:
+        sentence: the sentence text.
+        ctx: what earlier sentences of the article offer (unused beyond the claimant).
+        rules: compiled lexicons.
+    """
+    text = _mask_dateline(sentence)
+    loaded = _LOADED_ONTO_RE.search(text)
+    bound = _BOUND_FOR_RE.search(text)
+    supplied = _SUPPLIED_TO_RE.search(text)
+    if not (loaded or bound or supplied):
+        return []
+    anchor_end = max(m.end() for m in (loaded, bound, supplied) if m)
+    if rules.blockers["use"].search(text[:anchor_end + 40]):
+        return []  # "launched US-supplied missiles at ...": the supply is presupposed
+    if any(rules.blockers[k].search(text) for k in ("request", "conditional", "refusal")):
+        return []
+    found = find_parties(text, rules)
+    demonyms = [p for p in found if p.kind == "demonym"]
+    items = [it for it in find_items(text, rules, demonyms) if not it.weak and it.code and it.code != "personnel"]
+    parties = [p for p in found if p.kind == "party" and p.code]
+    hedge = rules.blockers["hedge"].search(text)
+    claimant, _ = _find_claimant(text, len(text), rules, ctx)
+
+    def make(sup, rec, item, cue):
+        sup, rec = (None if x == NON_STATE else x for x in (sup, rec))
+        if not (sup or rec) or sup == rec:
+            return []
+        return [Claim(sup, rec, item.code, item.text, None, "delivered", "hedged" if hedge else "affirmed", claimant,
+                      sentence, 0, 0, [cue, "status:under-way"])]
+
+    if loaded:
+        goods = next((it for it in items if it.end <= loaded.start()), None)
+        vessel = next((p for p in demonyms if p.start == loaded.start("dem")), None)
+        place = next((p for p in parties if p.start >= loaded.end() and p.prep in ("in", "at") and
+                      p.start - loaded.end() <= 40), None)
+        if goods is not None and vessel is not None:
+            return make(place.code if place else None, vessel.code, goods, "cue:moved:loaded-onto")
+    if bound and not (_SHIPMENT_WORD_RE.search(text) and not _IN_FLIGHT_RE.search(text)):
+        bound = None  # "drones headed for Kyiv were shot down": an attack, not a shipment
+    anchor = bound or supplied
+    if anchor is not None:
+        goods = next((it for it in reversed(items) if it.origin and it.end <= anchor.end() and
+                      anchor.start() - it.end <= 30), None)
+        dest = next((p for p in parties if p.start >= anchor.end() and
+                     re.fullmatch(r"(?:the\s+)?(?:[A-Z][\w-]*['’]s\s+)?", text[anchor.end():p.start])), None)
+        if goods is not None and dest is not None:
+            return make(goods.origin, dest.code, goods, "cue:moved:bound-for")
+    return []
 
 
 _ANAPHORIC_TRANSFER_RE = re.compile(

@@ -809,3 +809,15 @@ def test_speaking_government_supplies_in_a_passive_and_a_speaker_is_no_side():
     relies = [c for c in detect_claims(text) if c.sentence.startswith("U.S.")]
     assert [(c.supplier, c.recipient, c.category) for c in relies] == [("IRN", None, "technology")]
     assert one("U.S. officials say Russia relies on Iran for drones.").recipient == "RUS"
+
+
+def test_goods_caught_on_the_move_are_transfers_under_way():
+    loaded = one("U.S. envoy says arms were loaded onto Russian ship in South Africa")
+    assert (loaded.supplier, loaded.recipient, loaded.category, loaded.status) == ("ZAF", "RUS", "unspecified", "delivered")
+    bound = one("US Navy seizes Iranian missile parts bound for Yemen's Houthi rebels")
+    assert (bound.supplier, bound.recipient, bound.status) == ("IRN", None, "delivered")
+    seized = one("It was the first seizure of Iranian-supplied weapons to the Houthis since the rebels began attacking ships.")
+    assert (seized.supplier, seized.recipient, seized.category) == ("IRN", None, "unspecified")
+    assert detect_claims("Iranian drones headed for Kyiv were shot down overnight.") == []
+    assert detect_claims("Ukraine launched US-supplied missiles at targets in Russia.") == []
+    assert detect_claims("Russian troops loaded onto a Belarusian train in Minsk.") == []
