@@ -821,3 +821,12 @@ def test_goods_caught_on_the_move_are_transfers_under_way():
     assert detect_claims("Iranian drones headed for Kyiv were shot down overnight.") == []
     assert detect_claims("Ukraine launched US-supplied missiles at targets in Russia.") == []
     assert detect_claims("Russian troops loaded onto a Belarusian train in Minsk.") == []
+
+
+def test_approval_still_pending_is_not_a_commitment():
+    pending = "Congress has yet to approve President Joe Biden's request for a further $61 billion in aid for Ukraine."
+    failed = "The Senate failed to pass the $61 billion aid package for Ukraine."
+    approved = "Congress approved $61 billion in military aid for Ukraine on Saturday."
+    assert detect_claims(pending) == [] and detect_claims(failed) == []
+    (claim,) = detect_claims(approved)
+    assert (claim.recipient, claim.status, claim.quantity["min"]) == ("UKR", "committed", 61_000_000_000)
