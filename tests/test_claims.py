@@ -828,5 +828,8 @@ def test_approval_still_pending_is_not_a_commitment():
     failed = "The Senate failed to pass the $61 billion aid package for Ukraine."
     approved = "Congress approved $61 billion in military aid for Ukraine on Saturday."
     assert detect_claims(pending) == [] and detect_claims(failed) == []
+    # Also after a real aid claim, when the article context could lend the sentence its parties.
+    context = "The United States on Tuesday announced a $150 million military aid package for Ukraine.\n"
+    assert [c.sentence for c in detect_claims(context + pending)] == [context.strip()]
     (claim,) = detect_claims(approved)
     assert (claim.recipient, claim.status, claim.quantity["min"]) == ("UKR", "committed", 61_000_000_000)
