@@ -184,7 +184,7 @@ def test_load_channels_defaults_to_console_and_reads_env():
     assert [type(c).__name__ for c in load_channels({})] == ["ConsoleChannel"]
     channels = load_channels(
         {
-            "TW_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T1/B1/abc",
+            "TW_SLACK_WEBHOOK_URL": "https://hooks.slack.example/services/T1/B1/abc",
             "TW_SMTP_HOST": "smtp.example.org",
             "TW_SMTP_PORT": "465",
             "TW_SMTP_SSL": "true",
@@ -230,8 +230,8 @@ def test_watchlist_file_defines_named_channels(tmp_path):
     )
     env = {
         "TW_WATCHLIST_FILE": str(path),
-        "KOREA_HOOK": "https://hooks.slack.com/services/T9/B9/korea",
-        "TW_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T1/B1/main",
+        "KOREA_HOOK": "https://hooks.slack.example/services/T9/B9/korea",
+        "TW_SLACK_WEBHOOK_URL": "https://hooks.slack.example/services/T1/B1/main",
         "TW_SMTP_HOST": "127.0.0.1",
     }
     channels = {c.name: c for c in load_channels(env)}
@@ -293,7 +293,7 @@ def test_airflow_connections_are_used_only_when_defined(tmp_path):
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout.strip().splitlines()[-1])
 
-    assert found["slack"] == "https://hooks.slack.com/services/T7/B7/fromairflow"
+    assert found["slack"] == "https://hooks.slack.example/services/T7/B7/fromairflow"
     assert found["email"] == ["127.0.0.1", 2525, "af-user", "airflow@example.org", False]
     assert found["explicit"] == "https://example.org/hook-x"  # explicit TW_* settings win
     assert found["without"] == ["console"]  # an undefined connection is not an error
