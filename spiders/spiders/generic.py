@@ -136,20 +136,9 @@ class GenericSpider(MoscowTimesSpider):
         fresh.sort(key=lambda e: e.date or datetime.max.replace(tzinfo=timezone.utc), reverse=True)
         yield from super().follow_index(fresh[:MAX_SITEMAP_CHILDREN], origin, depth)
 
-    def parse_feed(self, response, origin: str):
-        """Read an RSS or Atom feed's links and dates."""
-        entries = read_feed(response.body)
-        self.entries_by_origin[origin] += len(entries)
-        for entry in entries:
-            yield from self.consider_article(entry.url, entry.date)
-
-    def parse_listing(self, response, origin: str):
-        """Read article links from a listing page (other links are navigation)."""
-        for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href)
-            if self.article_url(url):
-                self.entries_by_origin[origin] += 1
-                yield from self.consider_article(url, None)
+    def feed_entries(self, body: bytes) -> list[discovery.Entry]:
+        """Return a feed's links and dates: outlets serve RSS 2.0 or Atom."""
+        return read_feed(body)
 
     # --- articles ------------------------------------------------------------------------------
 

@@ -202,9 +202,13 @@ class MoscowTimesSpider(scrapy.Spider):
         for url in chosen:
             yield self.discovery_request(url, self.parse_sitemap, origin, depth=depth + 1)
 
+    def feed_entries(self, body: bytes) -> list[discovery.Entry]:
+        """Return a feed's item links and publication dates (the site serves RSS 2.0)."""
+        return discovery.read_rss(body)
+
     def parse_feed(self, response, origin: str):
-        """Read an RSS feed's item links and publication dates."""
-        entries = discovery.read_rss(response.body)
+        """Read a feed's item links and publication dates."""
+        entries = self.feed_entries(response.body)
         self.entries_by_origin[origin] += len(entries)
         for entry in entries:
             yield from self.consider_article(entry.url, entry.date)
@@ -213,7 +217,7 @@ class MoscowTimesSpider(scrapy.Spider):
         """Read article links from a listing page (other links are navigation and are ignored)."""
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href)
-            if discovery.canonical_article_url(url, self.rules["article_url"]):
+            if self.article_url(url):
                 self.entries_by_origin[origin] += 1
                 yield from self.consider_article(url, None)
 
