@@ -25,7 +25,9 @@ Order of trust for metadata (first source that yields a value wins, per field):
    Without any declared language, a body that reads as English (function-word share) gets "en".
 6. The URL: /YYYY/MM/DD/ dates (midnight UTC) and the URL itself as canonical.
 
-Title exceptions: an <h1> marked itemprop=headline outranks JSON-LD, and a headline carrying a
+Title exceptions: a publisher listed in pipeline/sites/headlines.json gets its own headline
+field first (og:title for some: which of its headlines is "the" headline is the publisher's
+choice); an <h1> marked itemprop=headline outranks JSON-LD; and a headline carrying a
 live-blog banner ("... LIVE: ...") loses to any source without one (see title_candidates).
 
 Times are returned timezone-aware in UTC; a time written without an offset is taken as UTC.
@@ -57,7 +59,7 @@ from charset_normalizer import from_bytes
 from dateutil import parser as date_parser
 from lxml import etree
 
-from pipeline.sites import find_rules, find_rules_by_site_name
+from pipeline.sites import find_rules, find_rules_by_site_name, headline_fields
 from pipeline.sites.rules import SiteRules, apply_rules
 
 # Real article pages rarely exceed 2 MB and 4,000 elements (the benchmark sets: at most 1.7 MB,
@@ -492,7 +494,8 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str) -> dict:
     article, page = pick_json_ld(objects)
     ld = article or page
 
-    title = choose_title(title_candidates(tree, meta, article, ld, _site_names(meta, url)))
+    title = choose_title(title_candidates(tree, meta, article, ld, _site_names(meta, url),
+                                          headline_fields(url)))
     authors = unique_names(first_value(
         json_ld_names(ld.get("author") or ld.get("creator"), objects),
         *([n for v in meta.get(key, []) for n in split_authors(v)] for key in (
@@ -560,15 +563,17 @@ def clean_tags(values: list[str]) -> list[str]:
 
 
 def title_candidates(tree: lxml.html.HtmlElement, meta: dict, article: dict, ld: dict,
-                     site_names: set[str]) -> list[str]:
+                     site_names: set[str], preferred: Iterable[str] = ()) -> list[str]:
     """Return the page's headline candidates, most trusted first, empty ones left out.
 
-    Order: an <h1> marked itemprop=headline (schema.org microdata bound to the headline readers
-    see), the JSON-LD headline, og:title, twitter:title, meta title, JSON-LD name, the single
-    <h1>, <title>; site-name suffixes stripped. Pages often carry two headlines, JSON-LD
-    (search) and og:title (social); JSON-LD wins: on news-pages, where the two differ, the
+    Order: the publisher's own headline field when known (pipeline/sites/headlines.json), an
+    <h1> marked itemprop=headline (schema.org microdata bound to the headline readers see),
+    the JSON-LD headline, og:title, twitter:title, meta title, JSON-LD name, the single <h1>,
+    <title>; site-name suffixes stripped. Pages often carry two headlines, JSON-LD (search)
+    and og:title (social); JSON-LD wins by default: on news-pages, where the two differ, the
     expected value sides with it for 13 publishers of 21, and agreement between sources
-    (<title>, <h1>, og:title) does not tell the two cases apart (see bench_extract.py).
+    (<title>, <h1>, og:title) does not tell the two cases apart (see bench_extract.py). Which
+    one a publisher treats as the headline is a fact about that publisher, hence the table.
 
     Args:
         tree: the parsed page.
@@ -576,18 +581,21 @@ def title_candidates(tree: lxml.html.HtmlElement, meta: dict, article: dict, ld:
         article: the JSON-LD article object ({} when none).
         ld: the JSON-LD article object, else the page object.
         site_names: lower-cased site names (see _site_names).
+        preferred: the publisher's headline fields, tried first, in order (keys of the order
+            above: "headline", "og:title", "twitter:title", "title", "h1", "<title>").
     """
-    candidates = [
-        _microdata_headline(tree),
-        json_ld_text(article.get("headline")),
-        strip_site_name(meta_first(meta, "og:title"), site_names),
-        strip_site_name(meta_first(meta, "twitter:title"), site_names),
-        strip_site_name(meta_first(meta, "dc.title", "title"), site_names),
-        json_ld_text(ld.get("name")),
-        _single_h1(tree),
-        strip_site_name(clean_text(tree.findtext(".//title")), site_names),
-    ]
-    return [c for c in candidates if c]
+    fields = {
+        "microdata": _microdata_headline(tree),
+        "headline": json_ld_text(article.get("headline")),
+        "og:title": strip_site_name(meta_first(meta, "og:title"), site_names),
+        "twitter:title": strip_site_name(meta_first(meta, "twitter:title"), site_names),
+        "title": strip_site_name(meta_first(meta, "dc.title", "title"), site_names),
+        "name": json_ld_text(ld.get("name")),
+        "h1": _single_h1(tree),
+        "<title>": strip_site_name(clean_text(tree.findtext(".//title")), site_names),
+    }
+    order = [key for key in preferred if key in fields] + list(fields)
+    return [fields[key] for key in order if fields[key]]
 
 
 # A live-blog banner ("UK riots LIVE: ...", "Ukraine war live: ...", "... - live updates") marks

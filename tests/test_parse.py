@@ -305,6 +305,28 @@ def test_title_prefers_h1_marked_as_microdata_headline_only():
     assert parse_article(teaser, "https://example.com/s").title == "Search headline"
 
 
+def test_title_follows_the_publishers_headline_field():
+    head = """<meta property="og:title" content="Social headline">
+<script type="application/ld+json">{"@type":"NewsArticle","headline":"Search headline"}</script>"""
+    page = generic_page(head)
+    assert parse_article(page, "https://example.com/s").title == "Search headline"
+    assert parse_article(page, "https://www.dailymail.co.uk/news/article-1/s.html").title == "Social headline"
+    # A chain: Business Insider's meta title first, og:title when the page has none.
+    assert parse_article(page, "https://www.businessinsider.com/s").title == "Social headline"
+    titled = generic_page(head + '<meta name="title" content="Meta headline">')
+    assert parse_article(titled, "https://www.businessinsider.com/s").title == "Meta headline"
+
+
+def test_headline_fields_match_whole_host_labels():
+    from pipeline.sites import headline_fields
+
+    assert headline_fields("https://www.dailymail.co.uk/news/a.html") == ("og:title",)
+    assert headline_fields("https://dailymail.co.uk/a") == ("og:title",)
+    assert headline_fields("https://notdailymail.co.uk/a") == ()
+    assert headline_fields("https://co.uk/a") == ()
+    assert headline_fields("not a url") == ()
+
+
 def test_language_falls_back_to_english_only_for_undeclared_english_text():
     undeclared = generic_page("").replace(' lang="en-GB"', "")
     assert parse_article(undeclared, "https://example.com/s").language == "en"
@@ -483,8 +505,8 @@ def test_news_pages_metadata_and_body():
         body_hits.append(sum(" ".join(p.split())[:80] in text for p in paragraphs) / max(1, len(paragraphs)))
         assert article.published is None or article.published.tzinfo is not None
     # On ~1 page in 4 the page's headlines differ (JSON-LD, og:title, <h1>) and the expected
-    # value follows each publisher's own choice, so titles have a lower floor (measured 0.897).
-    assert titles / len(pages) >= 0.85
+    # value follows each publisher's own choice: pipeline/sites/headlines.json records it.
+    assert titles / len(pages) >= 0.95
     assert dates / len(pages) >= 0.95
     assert authors / len(pages) >= 0.85
     assert sum(body_hits) / len(body_hits) >= 0.85
