@@ -4,7 +4,8 @@ Three layers of "have we seen this already?":
 - URL identity: every variant of one article URL (tracking parameters, AMP, /pdf, http or https, www or
   not, trailing slash, the site's own article id) maps to one identity string.
 - Near-duplicate articles: MinHash (datasketch) over word shingles with an LSH index; the first-seen
-  copy is canonical, later copies point at it (Article.duplicate_of_id) and are not analysed again.
+  copy is canonical, later copies point at it (Article.duplicate_of_id) and only the lines a copy
+  adds to its original (see added_lines) are analysed again.
 - Claim clusters: claims from any article that describe the same transfer join one ClaimCluster, which
   decides whether a claim is NEW, an UPDATE (and what changed) or a silent re-report.
 """
@@ -389,6 +390,23 @@ def check_text(index: NearDuplicateIndex, article_id: int, text: str, order_key=
     if original is None and signature.size >= MIN_SHINGLES:
         index.add(article_id, signature, order_key)
     return signature, original
+
+
+def added_lines(copy_text: str, original_text: str) -> list[str]:
+    """Return the lines (paragraphs) of a copy that its original lacks, in the copy's order.
+
+    A syndicated copy often appends its own paragraphs (local reaction, a new figure); those
+    may hold a claim the original does not. Lines compare with case and whitespace ignored.
+
+    Args:
+        copy_text: the copy's text, one paragraph a line.
+        original_text: the original's text, one paragraph a line.
+    """
+    def key(line: str) -> str:
+        return " ".join(line.split()).casefold()
+
+    known = {key(line) for line in original_text.splitlines()}
+    return [line for line in copy_text.splitlines() if key(line) and key(line) not in known]
 
 
 def load_near_duplicate_index(session: Session, exclude: Iterable[int] = ()) -> NearDuplicateIndex:

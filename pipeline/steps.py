@@ -210,18 +210,17 @@ def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
         with Session() as session:
             run_id = store.upsert_run(session, run_key).id
             session.commit()
+            # Originals before copies: a copy's own lines are judged against what is known.
             pending = session.scalars(
                 select(Article.id)
-                .where(Article.duplicate_of_id.is_(None))
                 .where((Article.detected_sha256.is_(None)) | (Article.detected_sha256 != Article.content_sha256))
-                .order_by(Article.published, Article.id)
+                .order_by(Article.duplicate_of_id.is_not(None), Article.published, Article.id)
             ).all()
         for article_id in pending:
             with Session() as session, session.begin():
                 article = session.get(Article, article_id)
-                counts["articles"] += 1
-                text = article_text(article)
-                headline_end = len(article_text(article, body=False))
+                counts["copies" if article.duplicate_of_id else "articles"] += 1
+                text, headline_end = detector_input(session, article)
                 for claim in sorted(detect_claims(text), key=lambda c: provenance_rank(c, headline_end)):
                     decision = record_claim(session, article=article, claim=claim, run_id=run_id)
                     counts["claims_new" if decision.is_new_row else "claims_known"] += 1
@@ -308,6 +307,26 @@ def provenance_rank(claim, headline_end: int = 0) -> tuple:
     """
     in_headline = claim.start < headline_end
     return (claim.claimant is None, claim.quantity is None, claim.stance == "denied", in_headline, claim.start)
+
+
+def detector_input(session, article: Article) -> tuple[str, int]:
+    """Return the text to detect claims in and where its headline part ends.
+
+    An original gives its whole text; a near-duplicate copy only the lines its original lacks.
+
+    Args:
+        session: the caller's session.
+        article: a stored article.
+    """
+    from pipeline.dedupe import added_lines
+
+    text, headline = article_text(article), article_text(article, body=False)
+    if article.duplicate_of_id is None:
+        return text, len(headline)
+    original = session.get(Article, article.duplicate_of_id)
+    lines = added_lines(text, article_text(original))
+    new_headline = added_lines(headline, article_text(original))
+    return "\n".join(lines), len("\n".join(new_headline))
 
 
 def article_text(article: Article, body: bool = True) -> str:

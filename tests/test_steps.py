@@ -51,3 +51,46 @@ def test_run_twice_on_each_database(database_url, tmp_path, receiver):
     assert second["detect"].get("articles", 0) == 0
     assert unsent == 0
     assert len(receiver.bodies) == before[Alert]
+
+
+def test_a_syndicated_copy_is_analysed_for_the_lines_it_adds_only(sqlite_url, tmp_path):
+    from datetime import datetime, timezone
+
+    from pipeline import store
+    from tests.test_dedupe import AFP_STORY
+
+    added = ("Ukraine's military intelligence said on Thursday that Iran had delivered 200 more "
+             "Shahed attack drones to Russia by ship across the Caspian Sea in October.")
+    settings = load_settings({"TW_DATABASE_URL": sqlite_url, "TW_STATE_DIR": str(tmp_path / "state")})
+    steps.prepare_database(settings)
+    with steps.open_sessions(settings) as Session:
+        with Session() as session, session.begin():
+            for key, body, day in (("afp", AFP_STORY, 1), ("yonhap", AFP_STORY + "\n" + added, 2)):
+                source = store.upsert_source(session, key, key.upper(), f"https://{key}.example")
+                session.add(Article(
+                    identity=f"{key}:1", source_id=source.id, url=f"https://{key}.example/1",
+                    title="North Korea sent Russia over 1 million shells, Seoul says", body=body,
+                    content_sha256=key, published=datetime(2023, 11, day, tzinfo=timezone.utc)))
+        assert steps.dedupe_articles(settings, "run-1")["duplicates"] == 1
+        first = steps.detect_claims_in_articles(settings, "run-1")
+        again = steps.detect_claims_in_articles(settings, "run-2")
+        with Session() as session:
+            copy = session.scalar(select(Article).where(Article.identity == "yonhap:1"))
+            copy_claims = session.scalars(select(Claim).where(Claim.article_id == copy.id)).all()
+            alerted = session.execute(
+                select(ClaimCluster.supplier, Alert.kind, Alert.payload, Claim.article_id)
+                .join(Alert, Alert.cluster_id == ClaimCluster.id)
+                .join(Claim, Claim.id == Alert.claim_id)).all()
+
+    assert copy.duplicate_of_id is not None
+    assert (first["articles"], first["copies"]) == (1, 1)
+    # The copy's one new paragraph gives one claim and one NEW alert, credited to the copy.
+    assert [(c.supplier, c.recipient, c.category) for c in copy_claims] == [("IRN", "RUS", "drones")]
+    iran = [row for row in alerted if row.supplier == "IRN"]
+    assert [(row.kind, row.article_id) for row in iran] == [("NEW", copy.id)]
+    assert "Caspian" in str(iran[0].payload)
+    # The shared story alerts from the original only, once per cluster.
+    shared = [row for row in alerted if row.supplier != "IRN"]
+    assert shared and {row.article_id for row in shared} == {copy.duplicate_of_id}
+    assert all(row.kind == "NEW" for row in shared)
+    assert again.get("articles", 0) == again.get("copies", 0) == 0
