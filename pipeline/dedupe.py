@@ -712,8 +712,9 @@ def count_sources(session: Session, cluster_id: int) -> int:
     """Count the distinct articles corroborating a cluster, syndicated copies included.
 
     The articles with a claim in the cluster that is not a denial, plus their near-duplicate copies
-    (credited, not analysed). Distinct articles, not outlets: the same outlet repeating a claim in a
-    later story is one more report; list_clusters also gives outlet_count.
+    (credited; only the lines a copy adds are analysed). Distinct articles, not outlets: the same
+    outlet repeating a claim in a later story is one more report; list_clusters also gives
+    outlet_count.
 
     Args:
         session: the caller's session.
