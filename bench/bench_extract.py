@@ -13,8 +13,9 @@ Figures printed:
    offset; expected values without an offset are read as UTC), and the authors right
    (set equality after case-folding, whitespace collapsing and dropping a leading "By").
    trafilatura's own metadata (bare_extraction with_metadata) is scored the same way.
-   Title is also shown on two halves (every 2nd page in load order: country, publisher, date)
-   as a check against overfitting.
+   Title is also shown without pipeline/sites/headlines.json (publishers' own headline field),
+   i.e. the general rule alone, and on two halves (every 2nd page in load order: country,
+   publisher, date) as a check against overfitting.
 3. Throughput in pages/second over both folders (best of 3 passes, to damp machine load):
    extract_record vs trafilatura.extract; and on the Moscow Times mirror's article pages
    (pipeline/mirror), where the BeautifulSoup site rules run instead of trafilatura.
@@ -31,6 +32,7 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
+from unittest.mock import patch
 
 import trafilatura
 
@@ -199,7 +201,11 @@ def main() -> None:
     print(f"\nnews-pages ({len(news)} pages)         title   date    authors")
     mine, misses = metadata_scores(news, extract_record)
     theirs, _ = metadata_scores(news, trafilatura_metadata)
-    for name, shares in (("extract_record", mine), ("trafilatura metadata", theirs)):
+    # The same extractor with pipeline/sites/headlines.json emptied: the general title rule alone.
+    with patch("pipeline.parse.headline_fields", lambda url: ()):
+        general, _ = metadata_scores(news, extract_record)
+    for name, shares in (("extract_record", mine), ("  without publisher table", general),
+                         ("trafilatura metadata", theirs)):
         print(f"  {name:<27} {shares['title']:.3f}   {shares['date']:.3f}   {shares['authors']:.3f}"
               f"   (title on halves, every 2nd page: {shares['title half 0']:.3f} / {shares['title half 1']:.3f})")
     if args.details:
