@@ -323,9 +323,8 @@ def detector_input(session, article: Article) -> tuple[str, int]:
     text, headline = article_text(article), article_text(article, body=False)
     if article.duplicate_of_id is None:
         return text, len(headline)
-    original = session.get(Article, article.duplicate_of_id)
-    lines = added_lines(text, article_text(original))
-    new_headline = added_lines(headline, article_text(original))
+    original = article_text(session.get(Article, article.duplicate_of_id))
+    lines, new_headline = added_lines(text, original), added_lines(headline, original)
     return "\n".join(lines), len("\n".join(new_headline))
 
 
