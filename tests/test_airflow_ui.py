@@ -54,7 +54,7 @@ def test_standalone_serves_the_ui_and_lists_the_dag(tmp_path):
                                start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: requests.get(f"{base}/api/v2/monitor/health", timeout=5).ok, 240, "the API server",
+        wait_for(lambda: requests.get(f"{base}/api/v2/monitor/health", timeout=10).ok, 900, "the API server",
                  process)
         page = requests.get(f"{base}/", timeout=10)
         assert page.status_code == 200 and "<html" in page.text.lower()

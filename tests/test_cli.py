@@ -21,7 +21,7 @@ def run_cli(args: list[str], stdin: str = "", env: dict | None = None) -> subpro
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
-        input=stdin, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=300,
+        input=stdin, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=900,
     )
 
 

@@ -66,7 +66,7 @@ def test_airflow_dags_test_runs_the_pipeline_against_the_mirror(tmp_path, receiv
         )
         result = subprocess.run(
             [str(AIRFLOW), "dags", "test", "transfer_watch"],
-            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900,
+            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=1800,
         )
         article_paths = [p for p in mirror.paths() if "-a99" in p]
     log = result.stdout + result.stderr

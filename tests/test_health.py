@@ -17,7 +17,7 @@ from pipeline.mirror.outlets import kyiv_independent_routes, slug
 from pipeline.models import Alert, Source
 from pipeline.sources import crawl_arguments, find_source
 
-FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_TIMEOUT": 3, "RETRY_TIMES": 0}
+FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_TIMEOUT": 20, "RETRY_TIMES": 0}
 # The Moscow Times markup with its classes renamed, as after a site redesign.
 RENAMED = (("article__content", "story-body"), ("article__header", "story-header"), ("article__block", "story-block"),
            ("byline__", "credit__"), ("article-container", "story-container"), ('class="article"', 'class="story"'),

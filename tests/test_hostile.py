@@ -30,7 +30,7 @@ from spiders.safety import is_public_address, refused_address
 MAX_SIZE = 1024 * 1024
 OVERRIDES = {
     "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-    "DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": MAX_SIZE, "DOWNLOAD_WARNSIZE": 0,
+    "DOWNLOAD_TIMEOUT": 10, "DOWNLOAD_MAXSIZE": MAX_SIZE, "DOWNLOAD_WARNSIZE": 0,
     "RETRY_TIMES": 1, "RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_MAX": 2,
 }
 RUSSIAN = "Северная Корея поставила России артиллерийские снаряды, заявили в Сеуле."
@@ -102,7 +102,7 @@ def build_site(base: str, secret: Path, private_url: str) -> dict:
         "/hostile/a/redirect-loop": Reply(302, HTML, b"", {"Location": f"{site}/a/redirect-loop-b"}),
         "/hostile/a/redirect-loop-b": Reply(302, HTML, b"", {"Location": f"{site}/a/redirect-loop"}),
         "/hostile/a/robots-banned": Reply(200, HTML, english("Robots banned").encode()),
-        "/hostile/a/slow-page": Reply(200, HTML, english("Slow page").encode(), delay=4),
+        "/hostile/a/slow-page": Reply(200, HTML, english("Slow page").encode(), delay=60),
         "/hostile/a/leaked-secret": Reply(200, HTML, english("Leaked").encode()),
         "/hostile/a/leaked-by-dtd": Reply(200, HTML, english("Leaked").encode()),
     }
@@ -149,7 +149,7 @@ def crawl(tmp_path_factory):
     upgrade_database(settings.database_url)
     arguments = crawl_arguments(settings, find_source(settings, "hostile"))
     arguments["overrides"].update(OVERRIDES)
-    summary = run_crawl(settings, "hostile-run", source="hostile", timeout=120, **arguments)
+    summary = run_crawl(settings, "hostile-run", source="hostile", timeout=900, **arguments)
     engine = make_engine(settings.database_url)
     with make_sessionmaker(engine)() as session:
         pages = {p.url.rsplit("/", 1)[1]: (p.url, read_raw_html(p), p.content_type)
@@ -293,5 +293,5 @@ def test_production_default_refuses_a_private_base_url(tmp_path):
     from pipeline.crawl import CrawlError
 
     with pytest.raises(CrawlError, match="refusing to crawl private host"):
-        run_crawl(replace(settings, allow_private_hosts=False), "local-run", source="local", timeout=60, **arguments)
+        run_crawl(replace(settings, allow_private_hosts=False), "local-run", source="local", timeout=600, **arguments)
 

@@ -33,7 +33,7 @@ NON_ARTICLE_TEXT = (
 def run_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=1800,
     )
 
 

@@ -42,7 +42,7 @@ from pipeline.store import read_raw_html
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NEWS_PAGES = PROJECT_ROOT.parent / "shared" / "data" / "news-pages"
 FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-        "DOWNLOAD_TIMEOUT": 3, "RETRY_TIMES": 0}
+        "DOWNLOAD_TIMEOUT": 20, "RETRY_TIMES": 0}
 VALID = """key: example
 name: Example News
 base_url: https://www.example.com
@@ -275,7 +275,7 @@ def test_sources_check_reads_the_outlet_mirror_without_writing(tmp_path, outlets
     pages = outlet_pages(key)
     settings = settings_for(tmp_path, TW_ALLOW_PRIVATE_HOSTS="1",
                             **{f"TW_SOURCE_{key.upper()}_BASE_URL": outlets_mirror.source_url(key)})
-    report = check_source(settings, key, timeout=3)
+    report = check_source(settings, key, timeout=20)
     assert report["ok"], report["problems"]
     titles = {p.title for p in pages}
     assert report["article_links"] >= len(pages)
@@ -289,13 +289,13 @@ def test_sources_check_reports_a_broken_feed_path_and_a_private_mirror(tmp_path,
     base = outlets_mirror.source_url("meduza_en")
     write_source(folder, "m.yaml", f"key: moved\nname: Moved\nbase_url: {base}\nfeeds: [/rss/en/everything]\n"
                                    "allow_private_hosts: [127.0.0.1]\n")
-    report = check_source(settings_for(tmp_path, TW_SOURCES_DIR=str(folder)), "moved", timeout=3)
+    report = check_source(settings_for(tmp_path, TW_SOURCES_DIR=str(folder)), "moved", timeout=20)
     assert not report["ok"] and report["article_links"] == 0 and report["sample"] is None
     assert any("/rss/en/everything: HTTP 404" in p for p in report["problems"])
     # Without the allowance the check refuses the loopback mirror instead of fetching it.
     write_source(folder, "m.yaml", f"key: moved\nname: Moved\nbase_url: {base}\nfeeds: [/rss/en/all]\n")
     before = len(outlets_mirror.paths())
-    report = check_source(settings_for(tmp_path, TW_SOURCES_DIR=str(folder)), "moved", timeout=3)
+    report = check_source(settings_for(tmp_path, TW_SOURCES_DIR=str(folder)), "moved", timeout=20)
     assert any("private address 127.0.0.1 refused" in p for p in report["problems"])
     assert len(outlets_mirror.paths()) == before
 
@@ -326,7 +326,7 @@ def test_sources_check_of_the_moscow_times_mirror_uses_its_own_identity_rule(tmp
 
     with start_mirror() as mirror:
         settings = settings_for(tmp_path, TW_MOSCOW_TIMES_BASE_URL=mirror.base_url, TW_ALLOW_PRIVATE_HOSTS="1")
-        report = check_source(settings, "moscow_times", timeout=3)
+        report = check_source(settings, "moscow_times", timeout=20)
     assert report["ok"], report["problems"]
     kinds = {row["kind"] for row in report["documents"] if row["articles"]}
     assert kinds == {"feed", "sitemap", "listing"}

@@ -24,7 +24,8 @@ FAST = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    "DOWNLOAD_TIMEOUT": 1,
+    # Far above a loaded machine's answer time, far below the slow page's wait.
+    "DOWNLOAD_TIMEOUT": 10,
     "RETRY_TIMES": 1,
     "RETRY_BACKOFF_BASE": 0.05,
 }
@@ -157,10 +158,10 @@ def crawl_world(tmp_path_factory):
     state = tmp_path_factory.mktemp("crawl")
     database_url = f"sqlite:///{state / 'tw.db'}"
     upgrade_database(database_url)
-    with start_mirror(faults=True, slow_seconds=3) as mirror:
+    with start_mirror(faults=True, slow_seconds=60) as mirror:
         settings = Settings(database_url=database_url, state_dir=state, moscow_times_base_url=mirror.base_url,
                             allow_private_hosts=True)
-        first = run_crawl(settings, "run-1", overrides=FAST, timeout=120)
+        first = run_crawl(settings, "run-1", overrides=FAST, timeout=900)
         world = {"mirror": mirror, "settings": settings, "first": first, "first_paths": mirror.paths()}
         yield world
 
@@ -224,7 +225,7 @@ def test_second_crawl_fetches_no_known_article(crawl_world):
     mirror, settings = crawl_world["mirror"], crawl_world["settings"]
     before = {identity: page.fetched_at for identity, page in stored_pages(settings.database_url).items()}
     mirror.clear_log()
-    summary = run_crawl(settings, "run-2", overrides=FAST, timeout=120)
+    summary = run_crawl(settings, "run-2", overrides=FAST, timeout=900)
     requested = article_paths_requested(mirror)
     assert summary["new"] == summary["fetched"] == 0
     assert summary["known_skipped"] == len(before)
@@ -239,7 +240,7 @@ def test_updated_article_is_fetched_again(crawl_world):
     mirror, settings = crawl_world["mirror"], crawl_world["settings"]
     updated = mirror.touch_article(990170)
     mirror.clear_log()
-    summary = run_crawl(settings, "run-3", overrides=FAST, timeout=120)
+    summary = run_crawl(settings, "run-3", overrides=FAST, timeout=900)
     requested = [p for p in article_paths_requested(mirror) if p.rsplit("/", 1)[1] not in FAILING]
     assert requested == [site.article_path(updated)]
     assert (summary["refetched"], summary["changed"], summary["new"]) == (1, 1, 0)
@@ -254,7 +255,7 @@ def test_max_pages_limits_a_crawl(tmp_path):
     with start_mirror() as mirror:
         settings = Settings(database_url=database_url, state_dir=tmp_path, moscow_times_base_url=mirror.base_url,
                             allow_private_hosts=True, crawl_max_pages=3)
-        summary = run_crawl(settings, "limited", overrides=FAST, timeout=120)
+        summary = run_crawl(settings, "limited", overrides=FAST, timeout=900)
         requested = article_paths_requested(mirror)
     assert len(stored_pages(database_url)) == summary["fetched"] == 3 == len(requested)
     assert summary["skipped"]["max_pages"] == summary["discovered"] - 3 > 0
@@ -266,5 +267,5 @@ def test_private_base_url_is_refused_unless_allowed(tmp_path):
     with start_mirror() as mirror:
         settings = Settings(database_url=database_url, state_dir=tmp_path, moscow_times_base_url=mirror.base_url)
         with pytest.raises(CrawlError, match="private host"):
-            run_crawl(settings, "refused", overrides=FAST, timeout=120)
+            run_crawl(settings, "refused", overrides=FAST, timeout=900)
         assert mirror.paths() == []

@@ -26,7 +26,7 @@ SECTION_PATH = re.compile(r"^/(" + "|".join(site.LISTING_SECTIONS) + r")(?:/(\d+
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    """One request a local server answered."""
+    """One request a local server received; status 0 marks a slow page logged before its late answer."""
 
     method: str
     path: str
@@ -271,6 +271,11 @@ class _Handler(BaseHTTPRequestHandler):
         mirror: MirrorServer = self.server.mirror  # type: ignore[attr-defined]
         path = urlsplit(self.path).path
         status, content_type, body, extra = mirror.route(path)
+        if content_type == "fault" and body == "slow":
+            # Logged on arrival with status 0: the client has usually given up before the answer.
+            mirror.record(self.command, self.path, 0)
+            self.play_fault(mirror, "slow", extra.get("article"), send_body)
+            return
         if content_type == "fault":
             status = self.play_fault(mirror, str(body), extra.get("article"), send_body)
             mirror.record(self.command, self.path, status)
