@@ -441,6 +441,9 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
                     r"embargo|ban|treaty|threat|threats|debris|wreckage|alert|alerts|sirens?|defen[cs]e)\b",
                     text[m.end():m.end() + 14]):
             continue  # "arms makers", "missile strikes": not an item being moved
+        if re.search(r"(?i)\b(?:think|septic|fuel|water|oil|gas|storage|fish)[\s-]+$", text[max(0, m.start() - 10):m.start()]) \
+                and re.match(r"(?i)tanks?\b", m.group(0)):
+            continue  # "the think tank said": not armour
         category, priority = entry
         raw.append(Mention(m.start(), m.end(), m.group(0), "item", category, priority=priority,
                            weak=key in rules.weak_items or key.rstrip("s") in rules.weak_items))
@@ -459,6 +462,11 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
             continue
         merged.append(it)
     merged = _fold_platforms(text, merged)
+    for it in merged:
+        model = _MODEL_BEFORE_RE.search(text, max(0, it.start - 16), it.start)
+        if it.weak and model:
+            # "FA-50 jets", "VN-4 vehicles": a hyphenated model designation makes a generic noun a weapon
+            it.start, it.text, it.weak = model.start(), text[model.start():it.end], False
     artillery = any(it.code in ("artillery_ammunition", "artillery_systems") and not _BARE_ROCKET_RE.search(it.text)
                     for it in merged)
     people = any(it.code == "personnel" for it in merged)
@@ -474,7 +482,9 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
         for dem in demonyms:
             gap = text[dem.end:it.start]
             if 0 <= it.start - dem.end <= 30 and re.fullmatch(r"[\s-]*(?:[\w/-]+\s+){0,3}", gap) and not re.search(
-                    r"(?i)\b(?:by|of|to|for|from|in|on|with|and|or|that|which|depleted|used|stocks|has|have|had|is|are|was|were)\b", gap):
+                    r"(?i)\b(?:by|of|to|for|from|in|on|with|and|or|that|which|depleted|used|stocks|has|have|had|is|are|was|were)\b", gap) \
+                    and not any(rules.cue_res[kind].search(gap) for kind in ("give", "receive", "commit")):
+                # "the Philippine Navy received two corvettes": a verb between them ends the noun phrase
                 it.origin = dem.code
                 it.start, it.text = dem.start, text[dem.start:it.end]
     for first, second in zip(merged, merged[1:]):
@@ -502,6 +512,7 @@ def _fold_platforms(text: str, items: list[Mention]) -> list[Mention]:
 
 
 _BARE_FIGHTER_RE = re.compile(r"(?i)^(?:[\w'’-]+\s+){0,2}fighters?$")
+_MODEL_BEFORE_RE = re.compile(r"(?<![\w-])[A-Z][A-Za-z]{0,3}-\d{1,3}[A-Z]{0,3}(?:/[A-Z]{1,2})?\s+$")
 _BARE_ROCKET_RE = re.compile(r"(?i)^(?:[\w-]+\s+){0,2}rockets?$")
 
 
@@ -1309,7 +1320,23 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         _name_group_member(c, text, parties)
     claims += _elliptic_clause_claims(text, claims, parties, rules)
     claims = [c for c in claims if not _own_forces_in_alliance(c, rules, text)]
-    return _merge_claims([c for c in map(_drop_non_state, _merge_claims(claims)) if c.supplier or c.recipient])
+    claims = _merge_claims([c for c in map(_drop_non_state, _merge_claims(claims)) if c.supplier or c.recipient])
+    return _merge_claims(_share_coordinated_sides(claims))
+
+
+def _share_coordinated_sides(claims: list[Claim]) -> list[Claim]:
+    """'The US announced a package that includes interceptors and ammunition': the listed items share the sides."""
+    for c in claims:
+        if not any(x.startswith("item:coordinated:") for x in c.cues):
+            continue
+        for m in claims:
+            if m is c or c.cues[0] not in m.cues:
+                continue
+            if c.supplier is None and m.recipient == c.recipient and m.supplier:
+                c.supplier = m.supplier
+            if c.recipient is None and m.supplier == c.supplier and m.recipient:
+                c.recipient = m.recipient
+    return claims
 
 
 _DEPLOY_CUE_RE = re.compile(r"(?i)^cue:give:(?:re)?deploy|^cue:give:station")
@@ -1580,6 +1607,10 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
                 continue
             out.append(Claim(sup, rec, item.code, item.text, dict(quantity) if quantity else None, status, stance,
                              claimant, sentence, 0, 0, list(notes)))
+            for extra in _coordinated_items(text, item, items, hi, rules):
+                if extra.code != "personnel" or _personnel_ok(sup, rec, text, lo, hi, cue, rules):
+                    out.append(Claim(sup, rec, extra.code, extra.text, None, status, stance, claimant, sentence, 0, 0,
+                                     list(notes) + [f"item:coordinated:{extra.text}->{extra.code}"]))
     out += _exchange_claims(text, cue, lo, hi, items, out, claimant, sentence, notes)
     return out
 
@@ -1847,6 +1878,31 @@ def _fill_from_article(claim: Claim, text: str, ctx: Context) -> None:
         if fitting:
             claim.supplier = fitting[-1].supplier
             claim.cues.append(f"supplier:article:{claim.supplier}")
+
+
+_COORDINATION_RE = re.compile(
+    r"\s*(?:,\s*(?:and\s+|as well as\s+|plus\s+)?|\s+(?:and|as well as|plus|along with|together with)\s+)"
+    r"(?:(?:[\w$€£.,/-]+|\([\w/-]+\))\s+){0,5}?")
+_CLAUSE_WORD_RE = re.compile(r"(?i)\b(?:which|that|who|while|whereas|but|after|before|because|since|to|from|for|by|"
+                             r"in|into|on|at|with|has|have|had|is|are|was|were|will|would|could|can|may|might|should|"
+                             r"must|said|says|help\w*|including|such|like|notably|namely|especially|mainly|other)\b")
+
+
+def _coordinated_items(text: str, item: Mention, items: list[Mention], hi: int, rules: Rules) -> list[Mention]:
+    """'HQ-9 systems, Type 054A frigates and Wing Loong drones': specific items listed after the moved one."""
+    found, last = [], item
+    for it in items:
+        if it.start < item.end or it.start >= hi:
+            continue
+        gap = text[last.end:it.start]
+        if not _COORDINATION_RE.fullmatch(gap) or _CLAUSE_WORD_RE.search(gap.replace(" and ", " ")) or any(
+                rules.cue_res[kind].search(gap) for kind in ("give", "receive", "commit")):
+            break
+        last = it
+        if it.weak or it.priority == 0 or it.code in {item.code} | {f.code for f in found}:
+            continue
+        found.append(it)
+    return found
 
 
 def _exchange_claims(text, cue, lo, hi, items, made, claimant, sentence, notes) -> list[Claim]:

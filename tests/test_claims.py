@@ -389,7 +389,7 @@ def sides(text: str) -> list[tuple]:
 
 def test_non_state_groups_are_a_null_side_and_not_a_subject():
     found = sides("Iran, which backs Hamas and Hezbollah, has supplied the groups with rockets and drones, U.S. officials said.")
-    assert found == [(0, "IRN", None, "missiles", "affirmed")]
+    assert found == [(0, "IRN", None, "missiles", "affirmed"), (0, "IRN", None, "drones", "affirmed")]
     assert detect_claims("Hamas has received weapons.") == []  # no named state on either side
 
 
@@ -833,3 +833,32 @@ def test_approval_still_pending_is_not_a_commitment():
     assert [c.sentence for c in detect_claims(context + pending)] == [context.strip()]
     (claim,) = detect_claims(approved)
     assert (claim.recipient, claim.status, claim.quantity["min"]) == ("UKR", "committed", 61_000_000_000)
+
+
+def test_each_listed_category_of_one_transfer_is_its_own_claim():
+    found = sides("Beijing has also supplied Islamabad with HQ-9 air defense systems, Type 054A/P frigates and "
+                  "Wing Loong II drones.")
+    assert found == [(0, "CHN", "PAK", "air_defense", "affirmed"), (0, "CHN", "PAK", "naval", "affirmed"),
+                     (0, "CHN", "PAK", "drones", "affirmed")]
+    listed = sides("On Saturday, the US announced a further $125m weapons package for Kyiv that includes air defence "
+                   "interceptors and artillery ammunition.")
+    assert [(s, r, c) for _, s, r, c, _ in listed] == [("USA", "UKR", "air_defense"), ("USA", "UKR", "artillery_ammunition")]
+    # Not a list of the moved goods: another verb, or an elaboration of the one item
+    assert [c for *_, c, _ in sides("Officials say China has provided satellite imagery and helped improve Russian "
+                                    "drones and missiles.")] == ["technology"]
+    assert [c for *_, c, _ in sides("The UK has given Ukraine thousands of short-range anti-air missiles, including "
+                                    "Starstreak.")] == ["air_defense"]
+    assert [c for *_, c, _ in sides("Russia may have supplied Iran with advanced electronic warfare equipment, the "
+                                    "think tank said.")] == ["other_equipment"]
+
+
+def test_buying_agreements_and_named_services_find_the_buyer():
+    assert [(s, r, c, st) for _, s, r, c, st in [(x[0], x[1], x[2], x[3], y.status) for x, y in zip(
+        sides("Poland agreed to buy 250 Abrams tanks from the United States."),
+        detect_claims("Poland agreed to buy 250 Abrams tanks from the United States."))]] == \
+        [("USA", "POL", "armored_vehicles", "committed")]
+    assert [(s, r) for _, s, r, _, _ in sides("The Philippine Navy received two corvettes from South Korea.")] == [("KOR", "PHL")]
+    assert [(s, r) for _, s, r, _, _ in sides("Japan delivered four radars to the Polish Air Force.")] == [("JPN", "POL")]
+    assert [(s, r, c) for _, s, r, c, _ in sides("Poland bought 12 FA-50 jets from South Korea.")] == \
+        [("KOR", "POL", "aircraft")]
+    assert sides("The airline bought 12 A320 jets from France.") == []
