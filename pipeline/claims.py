@@ -453,7 +453,8 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
     raw.sort(key=lambda r: r.start)
     merged: list[Mention] = []
     for it in raw:
-        if merged and " for " not in merged[-1].text and re.fullmatch(r"[\s-]*(?:\(\w+\)\s*)?", text[merged[-1].end:it.start]):
+        if merged and " for " not in merged[-1].text and re.fullmatch(r"[\s-]*(?:\(\w+\)\s*)?(?:(?<=-)[A-Z0-9]{1,4}\s+)?",
+                                                                    text[merged[-1].end:it.start]):
             last = merged[-1]
             if it.priority > last.priority or (it.priority == last.priority and it.priority < 2):
                 last.code, last.priority = it.code, it.priority
@@ -1241,7 +1242,16 @@ def _mark_attributive_origin(text: str, items: list[Mention], parties: list[Ment
         for it in items:
             if it.origin is None and it.start > p.end and not text[p.end:it.start].strip():
                 it.origin, it.start, it.text = p.code, p.start, text[p.start:it.end]
+    for it in items:
+        maker = _MADE_BY_RE.match(text, it.end)
+        if it.origin is None and maker:
+            # "Anka drones made by state-owned Turkish Aerospace": the maker's state is the origin
+            it.origin = next((p.code for p in parties if p.kind == "party" and p.code and p.start == maker.end()), None)
     return items
+
+
+_MADE_BY_RE = re.compile(r"(?i),?\s+(?:made|built|produced|manufactured|developed|designed)\s+(?:by|in)\s+"
+                         r"(?:(?:the\s+)?(?:state-owned|state-run|private|defen[cs]e\s+(?:firm|company|contractor)|company|firm)\s+)?")
 
 
 def _article_is_military(ctx: Context, rules: Rules) -> bool:
@@ -1577,8 +1587,9 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
                 item = Mention(item.start, item.end, item.text, item.kind, prior.category, weak=True)  # "the vehicles"
         if not suppliers and not recipients:
             return []
-    if cue.kind == "give" and not recipients and not passive and _OWN_DESTINATION_RE.match(after):
-        return []  # moving one's own forces somewhere
+    if cue.kind == "give" and not recipients and not passive and (
+            _OWN_DESTINATION_RE.match(after) or _REGION_DESTINATION_RE.search(after)):
+        return []  # moving one's own forces somewhere, or to a sea or region
     if cue.kind == "give" and not recipients and re.match(r"(?i)(?:deploy|redeploy|dispatch|rush)", cue.text):
         return []
     notes.append(f"item:{item.text}->{item.code}")
@@ -1864,6 +1875,8 @@ def _fill_from_article(claim: Claim, text: str, ctx: Context) -> None:
     if claim.category == "personnel" or (claim.supplier is None) == (claim.recipient is None):
         return
     if claim.recipient is None and not any(x.startswith(("cue:receive", "cue:source")) for x in claim.cues):
+        if _REGION_DESTINATION_RE.search(text):
+            return  # "sent warships to the Caribbean": a deployment to a region, not to the article's recipient
         same = [p for _, p in ctx.history if p.supplier == claim.supplier and p.recipient]
         other = [p for _, p in ctx.history if p.recipient and p.recipient != claim.supplier and p.supplier != p.recipient]
         pick = (same or other or [None])[-1]
@@ -1880,8 +1893,12 @@ def _fill_from_article(claim: Claim, text: str, ctx: Context) -> None:
             claim.cues.append(f"supplier:article:{claim.supplier}")
 
 
+_REGION_DESTINATION_RE = re.compile(
+    r"\b(?:to|into|toward|towards)\s+the\s+(?:region|area|Caribbean|Mediterranean|Middle East|(?:Persian\s+)?Gulf|"
+    r"Red Sea|Black Sea|Baltic(?:\s+Sea)?|Indo-Pacific|Pacific|Atlantic|South China Sea|Arctic|Indian Ocean|Sahel|"
+    r"Balkans|Horn of Africa)\b")
 _COORDINATION_RE = re.compile(
-    r"\s*(?:,\s*(?:and\s+|as well as\s+|plus\s+)?|\s+(?:and|as well as|plus|along with|together with)\s+)"
+    r"\s*(?:,\s*(?:and\s+|as well as\s+|plus\s+|along with\s+|together with\s+)?|\s+(?:and|as well as|plus|along with|together with)\s+)"
     r"(?:(?:[\w$€£.,/-]+|\([\w/-]+\))\s+){0,5}?")
 _CLAUSE_WORD_RE = re.compile(r"(?i)\b(?:which|that|who|while|whereas|but|after|before|because|since|to|from|for|by|"
                              r"in|into|on|at|with|has|have|had|is|are|was|were|will|would|could|can|may|might|should|"
@@ -1895,7 +1912,8 @@ def _coordinated_items(text: str, item: Mention, items: list[Mention], hi: int, 
         if it.start < item.end or it.start >= hi:
             continue
         gap = text[last.end:it.start]
-        if not _COORDINATION_RE.fullmatch(gap) or _CLAUSE_WORD_RE.search(gap.replace(" and ", " ")) or any(
+        joiner = re.sub(r"(?i)\b(?:and|along with|together with)\b", " ", gap)
+        if not _COORDINATION_RE.fullmatch(gap) or _CLAUSE_WORD_RE.search(joiner) or any(
                 rules.cue_res[kind].search(gap) for kind in ("give", "receive", "commit")):
             break
         last = it

@@ -862,3 +862,24 @@ def test_buying_agreements_and_named_services_find_the_buyer():
     assert [(s, r, c) for _, s, r, c, _ in sides("Poland bought 12 FA-50 jets from South Korea.")] == \
         [("KOR", "POL", "aircraft")]
     assert sides("The airline bought 12 A320 jets from France.") == []
+
+
+def test_states_beyond_the_usual_suspects_and_arms_makers_are_sides():
+    found = sides("Chad took delivery of Anka drones made by state-owned Turkish Aerospace in 2023, Chadian state "
+                  "television reported.")
+    assert [(s, r, c) for _, s, r, c, _ in found] == [("TUR", "TCD", "drones")]
+    assert [(s, r) for _, s, r, _, _ in sides("Ankara has donated armoured vehicles to the Somali National Army.")] == \
+        [("TUR", "SOM")]
+    assert [(s, r) for _, s, r, _, _ in sides("India signed a deal to buy 31 MQ-9B armed drones from General Atomics.")] == \
+        [("USA", "IND")]
+    # An arms maker selling to its own state is procurement, not a transfer between states
+    assert sides("The Pentagon awarded Lockheed Martin a $4 billion contract for more F-35 jets.") == []
+
+
+def test_a_list_joined_by_along_with_and_a_deployment_to_a_region():
+    found = sides("Venezuela bought the Igla-S missiles, along with Su-30 fighters, T-72 tanks and S-300VM air defense "
+                  "systems, from Russia in the late 2000s.")
+    assert [c for *_, c, _ in found] == ["air_defense", "aircraft", "armored_vehicles"]
+    text = ("Iran has sent drones to Venezuela, officials said. "
+            "The U.S. has sent warships and more than 10,000 troops to the Caribbean.")
+    assert [(n, s, r) for n, s, r, _, _ in sides(text)] == [(0, "IRN", "VEN")]
