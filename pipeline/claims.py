@@ -453,8 +453,11 @@ def find_items(text: str, rules: Rules, demonyms: list[Mention]) -> list[Mention
     raw.sort(key=lambda r: r.start)
     merged: list[Mention] = []
     for it in raw:
-        if merged and " for " not in merged[-1].text and re.fullmatch(r"[\s-]*(?:\(\w+\)\s*)?(?:(?<=-)[A-Z0-9]{1,4}\s+)?",
-                                                                    text[merged[-1].end:it.start]):
+        gap = text[merged[-1].end:it.start] if merged else ""
+        if merged and " for " not in merged[-1].text and (
+                re.fullmatch(r"[\s-]*(?:\(\w+\)\s*)?(?:(?<=-)[A-Z0-9]{1,4}\s+)?", gap)
+                # "K9 self-propelled howitzers", "FA-50 light combat aircraft": a model, its modifiers, its class noun
+                or (merged[-1].priority == 2 and it.priority == 1 and _MODIFIERS_RE.fullmatch(gap))):
             last = merged[-1]
             if it.priority > last.priority or (it.priority == last.priority and it.priority < 2):
                 last.code, last.priority = it.code, it.priority
@@ -513,6 +516,7 @@ def _fold_platforms(text: str, items: list[Mention]) -> list[Mention]:
 
 
 _BARE_FIGHTER_RE = re.compile(r"(?i)^(?:[\w'’-]+\s+){0,2}fighters?$")
+_MODIFIERS_RE = re.compile(r"\s+(?:(?!(?:and|or|to|for|from|with|of|the|a|an|in|on|at|by|as|that|which)\b)[a-z][\w-]*\s+){1,3}")
 _MODEL_BEFORE_RE = re.compile(r"(?<![\w-])[A-Z][A-Za-z]{0,3}-\d{1,3}[A-Z]{0,3}(?:/[A-Z]{1,2})?\s+$")
 _BARE_ROCKET_RE = re.compile(r"(?i)^(?:[\w-]+\s+){0,2}rockets?$")
 
@@ -1136,6 +1140,8 @@ def _status(window: str, cue: Mention, rules: Rules) -> tuple[str, str]:
         return "delivered", f"status:{cue.kind}:{cue.text}"
     if cue.kind == "commit":
         return "committed", f"status:commit-verb:{cue.text}"
+    if cue.kind == "receive" and re.match(r"(?i)order", cue.text):
+        return "committed", f"status:order:{cue.text}"  # an order is a commitment; delivery comes later
     m = rules.blockers["commit_modifiers"].search(window)
     if m:
         return "committed", f"status:{m.group(0)}"

@@ -883,3 +883,13 @@ def test_a_list_joined_by_along_with_and_a_deployment_to_a_region():
     text = ("Iran has sent drones to Venezuela, officials said. "
             "The U.S. has sent warships and more than 10,000 troops to the Caribbean.")
     assert [(n, s, r) for n, s, r, _, _ in sides(text)] == [(0, "IRN", "VEN")]
+
+
+def test_models_from_beyond_ukraine_and_orders():
+    found = detect_claims("Poland ordered 180 K2 tanks and 212 K9 self-propelled howitzers from South Korea.")
+    assert [(c.supplier, c.recipient, c.category, c.status) for c in found] == [
+        ("KOR", "POL", "armored_vehicles", "committed"), ("KOR", "POL", "artillery_systems", "committed")]
+    assert [(s, r, c) for _, s, r, c, _ in sides("Pakistan has sold JF-17s to Myanmar.")] == [("PAK", "MMR", "aircraft")]
+    assert [(s, r, c) for _, s, r, c, _ in sides("Algeria has received its first Su-57 fighters from Russia.")] == \
+        [("RUS", "DZA", "aircraft")]
+    assert sides("Ehud Barak said the war would be long.") == []
