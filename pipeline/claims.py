@@ -334,6 +334,8 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
             continue
         if re.match(rf"-(?:{_ORIGIN_SUFFIX})\b", text[m.end():m.end() + 16]):
             continue  # "the US-made planes" is an origin, handled by demonyms
+        if _INSTITUTION_AFTER_RE.match(text, m.end()):
+            continue  # "the Stockholm International Peace Research Institute" is a source, not Sweden
         if code == "WEST" and re.search(r"(?:Russia|Moscow|Iran|Tehran|Kremlin|China|Beijing|Pyongyang|Korea)['’]s?\s+$|"
                                         r"\b(?:its|their)\s+$", text[:m.start()]) and not key.startswith(("its W", "its w")):
             continue  # "Russia's allies" are not the West
@@ -367,6 +369,8 @@ def find_parties(text: str, rules: Rules) -> list[Mention]:
     return found
 
 
+_INSTITUTION_AFTER_RE = re.compile(r"\s+(?:International\s+)?(?:Peace\s+Research\s+|Policy\s+|Strategic\s+)?"
+                                   r"(?:Institute|University|Research|Centre|Center|Stock Exchange)\b")
 _QUOTE_FIRST_RE = re.compile(r"^\s*[“\"](?P<quote>[^”\"]{10,}?)[”\"]\s*,?\s+(?=\S)")
 _QUOTE_AFTER_RE = re.compile(r"\b(?:said|says|told [\w ]{1,40}?|added|wrote|declared|stressed)\s*[,:]?\s*[“\"](?P<quote>[^”\"]{10,})[”\"]")
 _FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|us)\b")
@@ -725,6 +729,10 @@ def _resolve_pronoun(pron: Mention, parties: list[Mention], ctx: Context, avoid:
         return bare[0].code
     if earlier:
         return earlier[-1].code
+    # the previous sentence's subject ("Brazil bought jets from Russia. Its air force ..."): Brazil, not Russia
+    subject = next((p for p in ctx.parties if p.kind == "party" and p.code and p.prep is None and p.start <= 12), None)
+    if subject is not None and subject.code != avoid:
+        return subject.code
     if ctx.claims:
         c = ctx.claims[-1]
         for code in (c.supplier, c.recipient):
@@ -1297,6 +1305,8 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     verbs = [(c.start, c.end) for c in cues if c.kind in ("give", "commit", "receive")]
     items = [_trim_after_verbs(text, it, verbs) for it in items]
     items = [it for it in items if not any(s <= it.start and it.end <= e for s, e in names + civil + verbs)]
+    # "flown them against Russian cruise missiles and drones": what a weapon is used against is not moved
+    items = [it for it in items if not _AGAINST_BEFORE_RE.search(text, max(0, it.start - 60), it.start)]
     # "the ammunition needed by the Ukrainian army": a body of a state after a preposition is a side, not the item
     bodies = [(p.start, p.end) for p in parties if p.kind == "party" and p.priority == 0 and p.prep in ("by", "for", "to", "of")]
     items = [it for it in items if not (it.weak and it.code == "personnel" and (it.start, it.end) in bodies)] or items
@@ -1355,6 +1365,8 @@ def _share_coordinated_sides(claims: list[Claim]) -> list[Claim]:
     return claims
 
 
+_AGAINST_BEFORE_RE = re.compile(r"\bagainst\s+(?:(?:the|a|an|incoming|enemy|Russian|Iranian|North Korean|hostile)\s+)?"
+                                r"(?:[\w-]+\s+){0,2}(?:(?:and|or|,)\s+(?:[\w-]+\s+){0,2})?$")
 _DEPLOY_CUE_RE = re.compile(r"(?i)^cue:give:(?:re)?deploy|^cue:give:station")
 
 

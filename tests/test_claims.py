@@ -893,3 +893,14 @@ def test_models_from_beyond_ukraine_and_orders():
     assert [(s, r, c) for _, s, r, c, _ in sides("Algeria has received its first Su-57 fighters from Russia.")] == \
         [("RUS", "DZA", "aircraft")]
     assert sides("Ehud Barak said the war would be long.") == []
+
+
+def test_sources_targets_and_the_previous_subject():
+    # SIPRI is a source, not Sweden; what a weapon is flown against is not moved
+    assert sides("The United States remains the kingdom's biggest arms supplier, according to the Stockholm "
+                 "International Peace Research Institute.") == []
+    assert [(s, r, c) for _, s, r, c, _ in sides("Germany sent Ukraine IRIS-T systems to defend against Russian "
+                                                 "missiles and drones.")] == [("DEU", "UKR", "air_defense")]
+    text = ("Brazil bought 12 Mi-35M attack helicopters from Russia in the late 2000s. "
+            "Its air force is now taking delivery of 36 Gripen fighter jets from Sweden's Saab.")
+    assert [(n, s, r) for n, s, r, _, _ in sides(text)] == [(0, "RUS", "BRA"), (1, "SWE", "BRA")]
