@@ -904,3 +904,12 @@ def test_sources_targets_and_the_previous_subject():
     text = ("Brazil bought 12 Mi-35M attack helicopters from Russia in the late 2000s. "
             "Its air force is now taking delivery of 36 Gripen fighter jets from Sweden's Saab.")
     assert [(n, s, r) for n, s, r, _, _ in sides(text)] == [(0, "RUS", "BRA"), (1, "SWE", "BRA")]
+
+
+def test_armed_groups_and_big_customers():
+    assert [(s, r, st) for _, s, r, _, st in sides("Rwanda's government has repeatedly denied arming the M23.")] == \
+        [("RWA", None, "denied")]
+    assert [(s, r, c) for _, s, r, c, _ in sides("Saudi Arabia has become one of the largest customers for Chinese "
+                                                 "armed drones.")] == [("CHN", "SAU", "drones")]
+    assert [(s, r) for _, s, r, _, _ in sides("India has been the world's largest buyer of Russian weapons.")] == \
+        [("RUS", "IND")]
