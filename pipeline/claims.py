@@ -70,6 +70,8 @@ class Rules:
     agencies: list
     nato_group: frozenset
     related_line: re.Pattern
+    origin_re: re.Pattern
+    origin_map: dict
 
 
 def _term_pattern(term: str) -> str:
@@ -219,6 +221,11 @@ def load_rules(lexicon_dir: str | None = None) -> Rules:
         all_terms[term] = True
     item_re, _ = _compile_terms(all_terms, case_split=True)
 
+    origin_map = {_normalise_key(term): code for code, terms in weapons.get("origins", {}).items() if not code.startswith("_")
+                  for term in terms}
+    origin_re, _ = _compile_terms({term: True for code, terms in weapons.get("origins", {}).items()
+                                   if not code.startswith("_") for term in terms}, case_split=True)
+
     kinds = ("give", "commit", "receive", "arrive", "include", "nominal", "source")
     cue_res = {kind: _words_regex(cues[kind]) for kind in kinds}
     prefilter = _words_regex([c for kind in kinds for c in cues[kind]])
@@ -250,6 +257,8 @@ def load_rules(lexicon_dir: str | None = None) -> Rules:
         agencies=[(re.compile(a["pattern"]), a["name"]) for a in parties["agencies"]],
         nato_group=frozenset(parties["groups"]["NATO"]),
         related_line=re.compile(cues["related_line"]),
+        origin_re=origin_re,
+        origin_map=origin_map,
     )
 
 
@@ -1342,6 +1351,7 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
     for c in claims:
         _fill_actor_supplier(c, text, parties)
         _fill_from_article(c, text, ctx)
+        _fill_maker_state(c, text, rules)
         _prefer_label_item(c, text, rules, parties)
         _name_group_member(c, text, parties)
     claims += _elliptic_clause_claims(text, claims, parties, rules)
@@ -1882,6 +1892,20 @@ def _prefer_label_item(claim: Claim, text: str, rules: Rules, parties: list[Ment
     if items and items[0].code not in ("unspecified", "other_equipment"):
         claim.category, claim.item = items[0].code, items[0].text
         claim.cues.append(f"item:label:{items[0].text}")
+
+
+def _fill_maker_state(claim: Claim, text: str, rules: Rules) -> None:
+    """'Riyadh took delivery of the DF-21': a system its maker state sells directly names the supplier."""
+    if claim.supplier or not claim.recipient or re.search(r"(?i)\bfrom\s+(?:the|its|their|a|an|various|several|other)\s", text):
+        return
+    m = rules.origin_re.search(claim.item or "")
+    if m is None:
+        return
+    key = _normalise_key(m.group(0))
+    code = rules.origin_map.get(key) or rules.origin_map.get(re.sub(r"(?:e?s|'s)$", "", key))
+    if code and code != claim.recipient:
+        claim.supplier = code
+        claim.cues.append(f"supplier:maker:{m.group(0)}")
 
 
 def _fill_from_article(claim: Claim, text: str, ctx: Context) -> None:

@@ -913,3 +913,11 @@ def test_armed_groups_and_big_customers():
                                                  "armed drones.")] == [("CHN", "SAU", "drones")]
     assert [(s, r) for _, s, r, _, _ in sides("India has been the world's largest buyer of Russian weapons.")] == \
         [("RUS", "IND")]
+
+
+def test_a_system_sold_by_its_maker_state_names_the_supplier():
+    assert [(s, r) for _, s, r, _, _ in sides("Riyadh took delivery of the more accurate DF-21 in the mid-2000s.")] == \
+        [("CHN", "SAU")]
+    assert [(s, r) for _, s, r, _, _ in sides("Nigeria is reported to have bought TB2s.")] == [("TUR", "NGA")]
+    # Western systems often arrive second-hand from a third state: no guess
+    assert [(s, r) for _, s, r, _, _ in sides("Ukraine received more Patriot systems.")] == [(None, "UKR")]
