@@ -949,6 +949,10 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
         if p.prep == "from" and not f.suppliers:
             f.suppliers = _codes(_coordinated(p, usable, text), parties, ctx)
             f.notes.append(f"supplier:from:{p.text}")
+        elif p.prep == "by" and kind in ("nominal", "arrive", "include") and not f.recipients and _BOUGHT_BY_RE.search(
+                text, max(0, p.start - 30), p.start):
+            f.recipients = _codes(_coordinated(p, usable, text), parties, ctx)  # "jets bought by Argentina arrived"
+            f.notes.append(f"recipient:bought-by:{p.text}")
         elif p.prep == "by" and (passive or kind in ("nominal", "arrive", "include")) and not f.suppliers and p.start > cue.start - 60:
             f.suppliers = _codes(_coordinated(p, usable, text), parties, ctx)
             f.notes.append(f"supplier:by:{p.text}")
@@ -1654,6 +1658,7 @@ def _claims_for_cue(text, sentence, cue, parties, items, ctx, rules, military, v
     return out
 
 
+_BOUGHT_BY_RE = re.compile(r"(?i)\b(?:bought|purchased|ordered|acquired|procured|received|requested)\s+by\s+(?:the\s+)?$")
 _SIGN_TO_BUY_RE = re.compile(r"(?i)sign")
 _PRESENCE_CUE_RE = re.compile(r"(?i)(?:is|are|was|were|already)\b")  # "are (also) in Ukraine": being there, no movement verb
 _WARRING_SIDES = {("RUS", "UKR"), ("UKR", "RUS")}  # one side's forces in the other's land are at war, not transferred

@@ -921,3 +921,8 @@ def test_a_system_sold_by_its_maker_state_names_the_supplier():
     assert [(s, r) for _, s, r, _, _ in sides("Nigeria is reported to have bought TB2s.")] == [("TUR", "NGA")]
     # Western systems often arrive second-hand from a third state: no guess
     assert [(s, r) for _, s, r, _, _ in sides("Ukraine received more Patriot systems.")] == [(None, "UKR")]
+
+
+def test_goods_bought_by_a_state_arrive_there():
+    found = sides("The first six of 24 former Danish F-16 fighters bought by Argentina arrived at Rio Cuarto air base.")
+    assert [(s, r, c) for _, s, r, c, _ in found] == [("DNK", "ARG", "aircraft")]
