@@ -926,3 +926,10 @@ def test_a_system_sold_by_its_maker_state_names_the_supplier():
 def test_goods_bought_by_a_state_arrive_there():
     found = sides("The first six of 24 former Danish F-16 fighters bought by Argentina arrived at Rio Cuarto air base.")
     assert [(s, r, c) for _, s, r, c, _ in found] == [("DNK", "ARG", "aircraft")]
+
+
+def test_an_offer_is_not_a_commitment():
+    assert sides("Moscow has also offered the Su-57 to India.") == []
+    # 'the kingdom' is the state the article is about
+    text = "Saudi Arabia buys Chinese drones. The kingdom first bought ballistic missiles from China in the 1980s."
+    assert [(n, s, r) for n, s, r, _, _ in sides(text)] == [(0, "CHN", "SAU"), (1, "CHN", "SAU")]
