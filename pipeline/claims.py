@@ -935,7 +935,7 @@ def _frame(text: str, cue: Mention, lo: int, hi: int, parties: list[Mention], it
     if inner and kind == "give" and not passive and not f.recipients:
         f.recipients = _codes(inner[:1], parties, ctx)
         f.notes.append(f"recipient:inside-cue:{inner[0].text}")
-    if inner and kind == "receive" and not passive and re.match(r"(?i)turn|rel[yi]|source", cue.text):
+    if inner and kind == "receive" and not passive and re.match(r"(?i)turn|rel[yi]|source|(?:heavily |largely |entirely )?depend", cue.text):
         f.suppliers = _codes(inner[:1], parties, ctx)  # "turned to Iran for drones", "relied on China for chips"
         f.notes.append(f"supplier:inside-cue:{inner[0].text}")
     if kind == "arrive" and right and (right[0].prep or "").lower() in ("", "toward", "towards") and re.match(r"(?i)reach|made it|flow", cue.text) and \
@@ -1729,9 +1729,11 @@ def _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules) -> list[
 
 
 _IMPLICIT_TRIGGER_RE = re.compile(
-    r"(?i)licen[cs]|\b(?:help|helps|helped|helping|assist|assists|assisted|assisting)\s+[A-Z]|[a-z]-(?:made|supplied|sourced)\s+"
+    r"(?i)(?:biggest|largest|main|top|leading|principal|key) (?:foreign )?(?:arms|weapons|defen[cs]e|military) (?:supplier|provider|exporter)|licen[cs]|\b(?:help|helps|helped|helping|assist|assists|assisted|assisting)\s+[A-Z]|[a-z]-(?:made|supplied|sourced)\s+"
     r"(?:\w+\s+)?(?:components|parts|engines|microelectronics|chips|electronics)|\b(?:fighting|deployed|serving|stationed)\s+"
     r"(?:alongside|for|with|in|on|inside|to|into)\b|\b(?:arrived|arrive|arrives|arriving|sent|transported|moved)\s+(?:in|to|into|at)\s+[A-Z]|\b(?:operating|embedded)\s+(?:alongside|with|in|inside|within)\b|\bjoined\s+(?:the\s+)?[A-Z]|\bon the ground in\b")
+_TOP_SUPPLIER_RE = re.compile(r"(?i)\b(?:(?:single|second|third)[- ])?(?:biggest|largest|main|top|leading|principal|key) "
+                              r"(?:foreign )?(?:arms|weapons|defen[cs]e|military) (?:supplier|provider|exporter)\b")
 _PRODUCE = r"(?:build|builds|built|building|produce|produces|produced|producing|manufactur\w+|make|makes|made|making|assembl\w+)"
 _LICENCE_RE = re.compile(
     r"(?i)\b(?:under|with|through)\s+(?:a\s+|an\s+)?(?:licen[cs]e|licensing\s+(?:deal|agreement|arrangement)|"
@@ -1773,6 +1775,15 @@ def _implicit_claims(text: str, sentence: str, parties: list[Mention], items: li
             return []
         return [Claim(sup, rec, cat, item, None, status, stance, claimant, sentence, 0, 0, [cue, f"stance:{stance}"])]
 
+    top = _TOP_SUPPLIER_RE.search(text)
+    if top:
+        # "Morocco's biggest arms supplier remains the United States": the other named state supplies the owner
+        owner = next((p for p in named if p.kind == "party" and p.possessive and p.end <= top.start() and
+                      not text[p.end:top.start()].strip(" the")), None)
+        other = next((p for p in named if p.kind == "party" and owner is not None and p.code != owner.code and
+                      (p.end <= owner.start or p.start >= top.end())), None)
+        if owner is not None and other is not None:
+            return make(other.code, owner.code, "unspecified", top.group(0), "delivered", "cue:implicit:top-supplier")
     for p in named:
         if p.kind == "party" and _LICENCE_RE.search(text[max(0, p.start - 60):p.start]) and re.search(
                 r"(?i)\b" + _PRODUCE + r"\b", text):

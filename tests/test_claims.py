@@ -933,3 +933,12 @@ def test_an_offer_is_not_a_commitment():
     # 'the kingdom' is the state the article is about
     text = "Saudi Arabia buys Chinese drones. The kingdom first bought ballistic missiles from China in the 1980s."
     assert [(n, s, r) for n, s, r, _, _ in sides(text)] == [(0, "CHN", "SAU"), (1, "CHN", "SAU")]
+
+
+def test_top_suppliers_and_dependence_are_transfers():
+    assert [(s, r) for _, s, r, _, _ in sides("Morocco's biggest arms supplier remains the United States.")] == \
+        [("USA", "MAR")]
+    assert [(s, r) for _, s, r, _, _ in sides("Astana remains heavily dependent on Moscow for military equipment.")] == \
+        [("RUS", "KAZ")]
+    assert [(s, r, c) for _, s, r, c, _ in sides("Morocco orders spy satellites from Israel.")] == \
+        [("ISR", "MAR", "technology")]
