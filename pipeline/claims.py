@@ -1452,7 +1452,11 @@ _ASPECT_TO_RE = re.compile(r"(?i)\s+(?:\w+ly\s+)?(?:continu(?:e|es|ed|ing)|keep(
 
 
 _PARTITIVE_RE = re.compile(r"(?i)\b(?:\d[\d,.]*|dozens|hundreds|thousands|some|most|half|all|many|several|each|one|two|three|"
-                           r"four|five|six|ten|twenty|a few|a third|a quarter) of (?:them|those|these)\b")
+                           r"four|five|six|ten|twenty|a few|a third|a quarter) of (?:them|those|these)\b|"
+                           # "Three squadrons have been handed over", "the remaining two": units of the system just named
+                           r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|the remaining|the last|the first)\s+"
+                           r"(?:(?:more|further|remaining|other)\s+)?(?:squadrons?|batter(?:y|ies)|regiments?)\b|"
+                           r"\bthe (?:remaining|last|other) (?:one|two|three|four|five|six|seven|eight|nine|ten)\b")
 
 
 def _partitive_items(text: str, ctx: Context, rules: Rules) -> list[Mention]:

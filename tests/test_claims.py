@@ -942,3 +942,10 @@ def test_top_suppliers_and_dependence_are_transfers():
         [("RUS", "KAZ")]
     assert [(s, r, c) for _, s, r, c, _ in sides("Morocco orders spy satellites from Israel.")] == \
         [("ISR", "MAR", "technology")]
+
+
+def test_units_of_the_system_just_named_are_its_transfer():
+    text = ("New Delhi signed a contract with Moscow in 2018 for five squadrons of the S-400 air defence system. "
+            "Three squadrons have been handed over so far.")
+    assert [(n, s, r, c) for n, s, r, c, _ in sides(text)] == [(0, "RUS", "IND", "air_defense"),
+                                                               (1, "RUS", "IND", "air_defense")]
