@@ -1304,7 +1304,7 @@ def analyse_sentence(sentence: str, ctx: Context, rules: Rules) -> list[Claim]:
         return []  # questions do not assert a transfer
     text = _mask_dateline(sentence)
     cues = find_cues(text, rules)
-    implicit = bool(_IMPLICIT_TRIGGER_RE.search(text))
+    implicit = _implicit_trigger(text)
     if not cues and not implicit:
         return []
     parties = find_parties(text, rules)
@@ -1738,6 +1738,18 @@ _IMPLICIT_TRIGGER_RE = re.compile(
     r"(?:alongside|for|with|in|on|inside|to|into)\b|\b(?:arrived|arrive|arrives|arriving|sent|transported|moved)\s+(?:in|to|into|at)\s+[A-Z]|\b(?:operating|embedded)\s+(?:alongside|with|in|inside|within)\b|\bjoined\s+(?:the\s+)?[A-Z]|\bon the ground in\b")
 _TOP_SUPPLIER_RE = re.compile(r"(?i)\b(?:(?:single|second|third)[- ])?(?:biggest|largest|main|top|leading|principal|key) "
                               r"(?:foreign )?(?:arms|weapons|defen[cs]e|military) (?:supplier|provider|exporter)\b")
+# Words every _IMPLICIT_TRIGGER_RE match contains: a substring test first keeps that regex off most sentences.
+_IMPLICIT_KEYS = ("licen", "help", "assist", "-made", "-supplied", "-sourced", "fighting", "deployed", "serving",
+                  "stationed", "arriv", "sent", "transported", "moved", "operating", "embedded", "joined", "on the ground",
+                  "supplier", "provider", "exporter")
+
+
+def _implicit_trigger(text: str) -> bool:
+    """Whether a sentence may state a transfer without a transfer verb."""
+    low = text.lower()
+    return any(k in low for k in _IMPLICIT_KEYS) and bool(_IMPLICIT_TRIGGER_RE.search(text))
+
+
 _PRODUCE = r"(?:build|builds|built|building|produce|produces|produced|producing|manufactur\w+|make|makes|made|making|assembl\w+)"
 _LICENCE_RE = re.compile(
     r"(?i)\b(?:under|with|through)\s+(?:a\s+|an\s+)?(?:licen[cs]e|licensing\s+(?:deal|agreement|arrangement)|"
@@ -2109,7 +2121,7 @@ def detect_claims(text: str) -> list[Claim]:
         if rules.related_line.match(sentence):
             continue  # navigation ("Related article: ...") is not article text
         claims: list[Claim] = []
-        if rules.prefilter.search(sentence) or _IMPLICIT_TRIGGER_RE.search(sentence):
+        if rules.prefilter.search(sentence) or _implicit_trigger(sentence):
             claims = analyse_sentence(sentence, ctx, rules)
         claims = fix_claim_sides(sentence, claims, rules)
         if not claims and ctx.history and _DENY_REFERENCE_RE.search(sentence):
