@@ -37,6 +37,7 @@ ARTICLE_SETS = (
     ("claims_articles_blind13.jsonl", "Thirteenth blind article set (scored once, then tuned on)"),
     ("claims_articles_blind14.jsonl", "Fourteenth blind article set (scored once, then tuned on)"),
     ("claims_articles_blind15.jsonl", "Fifteenth blind article set (scored once, then tuned on)"),
+    ("claims_articles_blind16.jsonl", "Sixteenth blind article set (scored once, not tuned on)"),
 )
 
 
