@@ -1732,12 +1732,14 @@ def _anaphoric_claims(text, sentence, cue, lo, hi, parties, ctx, rules) -> list[
                   [f"cue:{cue.kind}:{cue.text}", "parties:anaphor-previous-claim", f"status:{status}"])]
 
 
+# "Morocco's biggest arms supplier remains the United States"
+_TOP_SUPPLIER = (r"\b(?:(?:single|second|third)[- ])?(?:biggest|largest|main|top|leading|principal|key) "
+                 r"(?:foreign )?(?:arms|weapons|defen[cs]e|military) (?:supplier|provider|exporter)\b")
+_TOP_SUPPLIER_RE = re.compile(r"(?i)" + _TOP_SUPPLIER)
 _IMPLICIT_TRIGGER_RE = re.compile(
-    r"(?i)(?:biggest|largest|main|top|leading|principal|key) (?:foreign )?(?:arms|weapons|defen[cs]e|military) (?:supplier|provider|exporter)|licen[cs]|\b(?:help|helps|helped|helping|assist|assists|assisted|assisting)\s+[A-Z]|[a-z]-(?:made|supplied|sourced)\s+"
+    r"(?i)" + _TOP_SUPPLIER + r"|licen[cs]|\b(?:help|helps|helped|helping|assist|assists|assisted|assisting)\s+[A-Z]|[a-z]-(?:made|supplied|sourced)\s+"
     r"(?:\w+\s+)?(?:components|parts|engines|microelectronics|chips|electronics)|\b(?:fighting|deployed|serving|stationed)\s+"
     r"(?:alongside|for|with|in|on|inside|to|into)\b|\b(?:arrived|arrive|arrives|arriving|sent|transported|moved)\s+(?:in|to|into|at)\s+[A-Z]|\b(?:operating|embedded)\s+(?:alongside|with|in|inside|within)\b|\bjoined\s+(?:the\s+)?[A-Z]|\bon the ground in\b")
-_TOP_SUPPLIER_RE = re.compile(r"(?i)\b(?:(?:single|second|third)[- ])?(?:biggest|largest|main|top|leading|principal|key) "
-                              r"(?:foreign )?(?:arms|weapons|defen[cs]e|military) (?:supplier|provider|exporter)\b")
 # Words every _IMPLICIT_TRIGGER_RE match contains: a substring test first keeps that regex off most sentences.
 _IMPLICIT_KEYS = ("licen", "help", "assist", "-made", "-supplied", "-sourced", "fighting", "deployed", "serving",
                   "stationed", "arriv", "sent", "transported", "moved", "operating", "embedded", "joined", "on the ground",
