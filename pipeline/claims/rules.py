@@ -18,7 +18,7 @@ from typing import IO, Iterable
 from pipeline.quantities import find_quantity
 from pipeline.sentences import split_sentences
 
-LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+LEXICON_DIR = Path(__file__).resolve().parents[1] / "lexicons"
 _ORIGIN_SUFFIX = "made|built|produced|manufactured|designed|supplied|origin|sourced|developed|provided|donated|led|funded|backed|run|bought|purchased|delivered|pledged|promised"
 
 __all__ = ["Claim", "detect_claims", "detect_record", "detect_jsonl", "split_sentences", "load_rules"]
