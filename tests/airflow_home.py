@@ -19,6 +19,7 @@ def airflow_env(tmp_path: Path) -> dict:
         AIRFLOW_HOME=str(home),
         AIRFLOW_CONFIG=str(PROJECT_ROOT / "airflow.cfg"),
         AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
+        AIRFLOW__CORE__PLUGINS_FOLDER=str(PROJECT_ROOT / "plugins"),
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         # standalone and dags test start their parts by calling `airflow` on PATH.
