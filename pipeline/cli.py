@@ -16,7 +16,7 @@ from rich.table import Table
 
 from pipeline import steps
 from pipeline.cli_sources import sources_app
-from pipeline.config import Settings, load_settings
+from pipeline.config import Settings, load_read_settings, load_settings, remember_store
 
 app = typer.Typer(help="Transfer Watch: find new claims of arms transfers in the news.", no_args_is_help=True)
 claims_app = typer.Typer(help="Transfer claims: list, show, detect.", no_args_is_help=True)
@@ -27,7 +27,8 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(bench_app, name="bench")
 app.add_typer(sources_app, name="sources")
 
-console = Console(stderr=False)
+# Piped to a file, tables keep every column and full cells instead of wrapping at 80 columns.
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 4000)
 err_console = Console(stderr=True)
 
 DEMO_STATE = "demo"
@@ -45,6 +46,17 @@ def main(quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the summa
 
 def _settings() -> Settings:
     return load_settings()
+
+
+def _read_settings() -> Settings:
+    """Settings for a read command: the store the latest run wrote unless TW_DATABASE_URL says otherwise."""
+    from pipeline.db import upgrade_database
+
+    settings, note = load_read_settings()
+    if note:
+        err_console.print(note, markup=False)
+    upgrade_database(settings.database_url)
+    return settings
 
 
 def _print_summary(title: str, summary: dict) -> None:
@@ -109,20 +121,29 @@ def demo(
 
     base = _settings()
     state = state_dir or base.state_dir / DEMO_STATE
+    # Never TW_DATABASE_URL: the demo's mirror articles must not mix with a store the user chose.
+    database_url = base.extra.get("TW_DEMO_DATABASE_URL") or f"sqlite:///{state / 'transfer_watch.db'}"
     settings = replace(
         base,
         state_dir=state,
-        database_url=base.extra.get("TW_DEMO_DATABASE_URL") or f"sqlite:///{state / 'transfer_watch.db'}",
+        database_url=database_url,
         allow_private_hosts=True,
         # The mirror is of The Moscow Times only; other outlets would be crawled live.
-        extra={**base.extra, "TW_SOURCES": "moscow_times"},
+        extra={**base.extra, "TW_SOURCES": "moscow_times", "TW_DATABASE_URL": database_url},
     )
     with start_mirror() as mirror:
         settings = replace(settings, moscow_times_base_url=mirror.base_url)
         console.print(f"Local Moscow Times mirror at {mirror.base_url}")
         run_key = steps.default_run_key()
         summary = steps.run_pipeline(settings, run_key)
+    remember_store(base.state_dir, database_url, "demo")
     _print_summary(f"Transfer Watch demo run {run_key}", summary)
+    if base.extra.get("TW_DATABASE_URL"):
+        console.print(f"TW_DATABASE_URL is set, so `claims list` and `alerts list` read that store, not the "
+                      f"demo's; unset it to see the demo ({database_url}).", markup=False)
+    else:
+        console.print("Next: `python -m pipeline claims list` and `alerts list` show the demo's claims "
+                      "and alerts (until the next live run).", markup=False)
 
 
 def _run_step(name: str, function) -> None:
@@ -187,8 +208,7 @@ def claims_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON
     """List claim clusters with their source counts."""
     from pipeline.dedupe import list_clusters
 
-    settings = _settings()
-    steps.prepare_database(settings)
+    settings = _read_settings()
     with steps.open_sessions(settings) as Session, Session() as session:
         clusters = list_clusters(session)
     if as_json:
@@ -217,8 +237,7 @@ def claims_show(cluster_id: int, as_json: bool = typer.Option(False, "--json", h
     """Show one claim cluster's timeline: every source in time order and its alerts."""
     from pipeline.dedupe import cluster_timeline
 
-    settings = _settings()
-    steps.prepare_database(settings)
+    settings = _read_settings()
     with steps.open_sessions(settings) as Session, Session() as session:
         timeline = cluster_timeline(session, cluster_id)
     if timeline is None:
@@ -227,7 +246,39 @@ def claims_show(cluster_id: int, as_json: bool = typer.Option(False, "--json", h
     if as_json:
         print(json.dumps(timeline, default=str, ensure_ascii=False, indent=2))
         return
-    console.print_json(json.dumps(timeline, default=str, ensure_ascii=False))
+    _print_timeline(timeline)
+
+
+def _print_timeline(timeline: dict) -> None:
+    """Print one cluster for a person: its fields, what changed when, every quoted source, its alerts."""
+    console.print(f"[bold]Claim {timeline['id']}: {timeline.get('supplier') or '?'} -> "
+                  f"{timeline.get('recipient') or '?'} {(timeline.get('category') or '').replace('_', ' ')}[/bold]")
+    for label, value in (
+        ("Quantity", timeline.get("quantity_text")), ("Status", timeline.get("status")),
+        ("Stance", timeline.get("stance")), ("Sources", timeline.get("source_count")),
+        ("Outlets", timeline.get("outlet_count")),
+        ("Seen", f"{str(timeline.get('first_seen'))[:10]} to {str(timeline.get('last_seen'))[:10]}"),
+    ):
+        console.print(f"{label}: {value}", markup=False)
+    history = Table(title="Timeline", show_lines=False)
+    for column in ("when", "alert", "quantity", "claimant", "status", "stance", "change"):
+        history.add_column(column)
+    for entry in timeline.get("history", []):
+        history.add_row(str(entry.get("at"))[:10], entry.get("alert") or "", _format_quantity(entry.get("quantity")),
+                        entry.get("claimant") or "(the outlet)", entry.get("status") or "", entry.get("stance") or "",
+                        entry.get("change") or "")
+    console.print(history)
+    console.print("[bold]Sources[/bold]")
+    for source in timeline.get("sources", []):
+        copy = " (copy)" if source.get("copy_of") else ""
+        console.print(f"- {str(source.get('at'))[:10]} {source.get('outlet')}{copy}: "
+                      f"\"{source.get('sentence')}\" — {source.get('claimant') or 'the outlet'} "
+                      f"[{source.get('stance')}]", markup=False)
+        console.print(f"  {source.get('url')}", markup=False)
+    console.print("[bold]Alerts[/bold]")
+    for alert in timeline.get("alerts", []) or [{"kind": "none", "summary": "no alert", "created_at": ""}]:
+        console.print(f"- {str(alert.get('created_at'))[:16]} {alert['kind']}: {alert.get('summary')}"
+                      + (f" ({alert['change']})" if alert.get("change") else ""), markup=False)
 
 
 @alerts_app.command("list")
@@ -235,8 +286,7 @@ def alerts_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON
     """List alerts with the state of each channel's delivery."""
     from pipeline.alerts import list_alerts
 
-    settings = _settings()
-    steps.prepare_database(settings)
+    settings = _read_settings()
     with steps.open_sessions(settings) as Session, Session() as session:
         alerts = list_alerts(session)
     if as_json:
@@ -259,8 +309,7 @@ def alerts_retry(channel: Optional[str] = typer.Option(None, help="Only this cha
     """Queue failed deliveries again and send waiting ones at the next run (after fixing a channel)."""
     from pipeline.alerts import retry_failed
 
-    settings = _settings()
-    steps.prepare_database(settings)
+    settings = _read_settings()
     with steps.open_sessions(settings) as Session, Session() as session, session.begin():
         count = retry_failed(session, channel=channel)
     console.print(f"{count} deliver{'y' if count == 1 else 'ies'} queued for the next send.")
@@ -274,8 +323,7 @@ def export(
     """Export every stored claim with its article and outlet, as CSV or JSON."""
     from pipeline.store import export_claims
 
-    settings = _settings()
-    steps.prepare_database(settings)
+    settings = _read_settings()
     with steps.open_sessions(settings) as Session, Session() as session:
         rows = export_claims(session)
     stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout

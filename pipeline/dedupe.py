@@ -601,6 +601,11 @@ def record_claim(session: Session, *, article: Article, claim, run_id: int | Non
     changes = describe_changes(cluster, row, kind)
     old_news = _is_old_news(cluster, when)
     alert = "UPDATE" if changes and not old_news and not _article_alerted(cluster, article.id) else None
+    if alert and cluster.review_state == "dismissed" and not _material_change(cluster, row):
+        # An analyst dismissed this transfer: only a new figure or a delivery is worth telling again.
+        alert = None
+    if alert and cluster.review_state == "dismissed":
+        changes = [*changes, f"was dismissed by {cluster.reviewed_by}: {cluster.review_reason or 'no reason'}"]
     change = "; ".join(changes) or None
     if changes:
         if _has_quantity(row) and row.stance != "denied" and not old_news and _quantity_change(cluster, row):
@@ -671,6 +676,8 @@ def find_cluster(session: Session, claim: Claim, when: datetime) -> ClaimCluster
     query = select(ClaimCluster).where(
         _equals_or_null(ClaimCluster.supplier, claim.supplier),
         _equals_or_null(ClaimCluster.recipient, claim.recipient),
+        # A cluster an analyst merged away lives on in the one it was merged into.
+        ClaimCluster.merged_into_id.is_(None),
     )
     candidates = []
     for cluster in session.scalars(query):
@@ -706,6 +713,15 @@ def describe_changes(cluster: ClaimCluster, claim: Claim, kind: str) -> list[str
     if claim.stance != "denied" and claim.status == "delivered" and cluster.status == "committed":
         changes.append("status: delivered, was committed")
     return changes
+
+
+def _material_change(cluster: ClaimCluster, claim: Claim) -> bool:
+    """A new figure, or a delivery after a commitment: what reopens a dismissed cluster."""
+    if claim.stance == "denied":
+        return False
+    if _has_quantity(claim) and _quantity_change(cluster, claim):
+        return True
+    return claim.status == "delivered" and cluster.status == "committed"
 
 
 def count_sources(session: Session, cluster_id: int) -> int:
@@ -1039,7 +1055,9 @@ def _article_fields(article: Article, source: Source) -> dict:
 
 
 def _cluster_summary(cluster: ClaimCluster, reports: list[dict]) -> dict:
-    latest = reports[-1] if reports else {}
+    # The latest article's best sentence: a body sentence over the headline that announces it.
+    latest = max(reports, key=lambda r: (r["at"], r["article_id"], not _is_headline(r), -r["claim_id"]),
+                 default={})
     corroborating = [r for r in reports if r["stance"] != "denied"]
     return {
         "id": cluster.id,
@@ -1059,7 +1077,18 @@ def _cluster_summary(cluster: ClaimCluster, reports: list[dict]) -> dict:
         "latest_sentence": latest.get("sentence"),
         "latest_outlet": latest.get("outlet"),
         "latest_url": latest.get("url"),
+        "review_state": cluster.review_state,
+        "review_reason": cluster.review_reason,
+        "reviewed_by": cluster.reviewed_by,
+        "reviewed_at": cluster.reviewed_at,
+        "merged_into_id": cluster.merged_into_id,
     }
+
+
+def _is_headline(report: dict) -> bool:
+    """Tell whether a report's sentence is its article's title (or a part of it)."""
+    title, sentence = (report.get("title") or "").strip(), (report.get("sentence") or "").strip()
+    return bool(title and sentence) and (sentence in title or title in sentence)
 
 
 def _clusters_citing(session: Session, article_ids: set[int]) -> list[ClaimCluster]:

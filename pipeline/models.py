@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -112,7 +113,7 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identity: Mapped[str] = mapped_column(String(500), unique=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_pages.id"))
     url: Mapped[str] = mapped_column(Text)
     canonical_url: Mapped[str | None] = mapped_column(Text)
@@ -138,9 +139,23 @@ class Article(Base):
 
 
 class ClaimCluster(Base):
-    """One transfer as the world reports it: every claim that describes it joins here."""
+    """One transfer as the world reports it: every claim that describes it joins here.
+
+    `review_state` is the analysts' latest decision (None, confirmed, dismissed, merged); the full
+    record is in claim_reviews. The indexes serve the Claims page: each filter column followed by the
+    default sort (last seen, id), so a filtered first page reads only the rows it shows.
+    """
 
     __tablename__ = "claim_clusters"
+    __table_args__ = (
+        Index("ix_claim_clusters_last_seen", "last_seen_at", "id"),
+        Index("ix_claim_clusters_first_seen", "first_seen_at", "id"),
+        Index("ix_claim_clusters_sources", "source_count", "id"),
+        Index("ix_claim_clusters_pair_last_seen", "supplier", "recipient", "last_seen_at", "id"),
+        Index("ix_claim_clusters_recipient_last_seen", "recipient", "last_seen_at", "id"),
+        Index("ix_claim_clusters_category_last_seen", "category", "last_seen_at", "id"),
+        Index("ix_claim_clusters_review_last_seen", "review_state", "last_seen_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     supplier: Mapped[str | None] = mapped_column(String(16))
@@ -156,8 +171,27 @@ class ClaimCluster(Base):
     source_count: Mapped[int] = mapped_column(Integer, default=0)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    review_state: Mapped[str | None] = mapped_column(String(16))
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("claim_clusters.id"))
 
     claims: Mapped[list["Claim"]] = relationship(back_populates="cluster")
+
+
+class ClaimReview(Base):
+    """One analyst decision on a cluster (confirm, dismiss with a reason, merge), kept for the record."""
+
+    __tablename__ = "claim_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("claim_clusters.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("claim_clusters.id"))
+    user: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Claim(Base):
@@ -168,8 +202,8 @@ class Claim(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_key: Mapped[str] = mapped_column(String(64))
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
-    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("claim_clusters.id"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("claim_clusters.id"), index=True)
     supplier: Mapped[str | None] = mapped_column(String(16))
     recipient: Mapped[str | None] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(40))
@@ -185,7 +219,7 @@ class Claim(Base):
     end: Mapped[int] = mapped_column(Integer)
     cues: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
 
     article: Mapped[Article] = relationship()
     cluster: Mapped[ClaimCluster | None] = relationship(back_populates="claims")
@@ -199,7 +233,7 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("claim_clusters.id"))
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("claim_clusters.id"), index=True)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     summary: Mapped[str] = mapped_column(Text)

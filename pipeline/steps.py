@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline import alerts, store
-from pipeline.config import Settings
+from pipeline.config import Settings, remember_store
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
 from pipeline.models import Article, RawPage, Source, utcnow
 from pipeline.sources import load_sources
@@ -206,6 +206,9 @@ def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
 
     channels = alerts.load_channels(alert_env(settings))
     counts: Counter = Counter()
+    if not settings.extra.get("TW_DATABASE_URL"):
+        # Lists and the Claims page read the store claims were last detected in (see load_read_settings).
+        remember_store(settings.state_dir, settings.database_url, "run")
     with open_sessions(settings) as Session:
         with Session() as session:
             run_id = store.upsert_run(session, run_key).id
@@ -355,6 +358,10 @@ def build_alert_payload(decision, article: Article) -> dict:
         "alert_id": None,
         "cluster_id": decision.cluster.id,
         **store.claim_fields(claim),
+        # What the cluster stands at after this claim (a denial makes it "disputed"), as lists show it.
+        "status": decision.cluster.status,
+        "stance": decision.cluster.stance,
+        "claim_stance": claim.stance,
         **store.article_fields(article, article.source),
         "corroboration": decision.cluster.source_count,
         "change": decision.change,
