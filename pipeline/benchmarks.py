@@ -122,3 +122,79 @@ def peak_rss_mb() -> float:
     """Return the peak resident memory of this process in MB (ru_maxrss is KB on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+PARTIES = ("RUS", "UKR", "PRK", "IRN", "USA", "CHN", "DEU", "GBR", "FRA", "TUR", "ISR", "IND", "PAK", "BLR", "SYR",
+           "SAU", "EGY", "POL", "KOR", "JPN")
+CATEGORIES = ("artillery_ammunition", "missiles", "drones", "air_defense", "armored_vehicles", "aircraft",
+              "small_arms", "naval", "technology", "unspecified")
+
+
+def synthesize_claims(session, clusters: int, seed: int = 7) -> dict:
+    """Fill an empty, migrated store with generated claim clusters for the Claims page benchmark.
+
+    Each cluster gets one to three claims from articles of nine outlets over three years; about a
+    third have an alert with one delivery, a few have a review. Bulk inserts, committed by the caller.
+
+    Args:
+        session: a session on a migrated, empty store.
+        clusters: how many claim clusters.
+        seed: the generator's seed.
+
+    Returns:
+        counts of what was written (clusters, claims, articles, alerts).
+    """
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import insert
+
+    from pipeline.models import Alert, Article, Claim, ClaimCluster, CrawlRun, Delivery, Source
+
+    rng = np.random.default_rng(seed)
+    start = datetime(2023, 1, 1, tzinfo=timezone.utc)
+    session.execute(insert(Source), [
+        {"id": i + 1, "key": f"outlet{i}", "name": f"Outlet {i}", "base_url": f"https://outlet{i}.example",
+         "status": "ok", "created_at": start} for i in range(9)])
+    session.execute(insert(CrawlRun), [{"id": 1, "run_key": "synthetic", "started_at": start, "stats": {}}])
+    articles = max(clusters // 2, 1)
+    published = [start + timedelta(minutes=int(m)) for m in rng.integers(0, 3 * 365 * 24 * 60, articles)]
+    for first in range(0, articles, 20_000):
+        session.execute(insert(Article), [
+            {"id": i + 1, "identity": f"synthetic:{i}", "source_id": int(i % 9) + 1, "url": f"https://x.example/{i}",
+             "title": f"Article {i}", "authors": [], "tags": [], "body": "", "content_sha256": "0" * 64,
+             "problems": [], "published": published[i], "first_seen_at": published[i], "updated_at": published[i]}
+            for i in range(first, min(first + 20_000, articles))])
+    claim_id = alert_id = 0
+    for first in range(0, clusters, 20_000):
+        cluster_rows, claim_rows, alert_rows, delivery_rows = [], [], [], []
+        for cid in range(first + 1, min(first + 20_000, clusters) + 1):
+            supplier, recipient = rng.choice(len(PARTIES), 2, replace=False)
+            category = CATEGORIES[int(rng.integers(len(CATEGORIES)))]
+            article_ids = rng.integers(0, articles, int(rng.integers(1, 4)))
+            seen = sorted(published[int(a)] for a in article_ids)
+            cluster_rows.append({
+                "id": cid, "supplier": PARTIES[supplier], "recipient": PARTIES[recipient], "category": category,
+                "status": ("delivered", "committed", "unclear")[cid % 3], "stance": ("affirmed", "hedged")[cid % 2],
+                "claimant_kinds": ["media"], "history": [], "source_count": len(article_ids),
+                "first_seen_at": seen[0], "last_seen_at": seen[-1],
+                "review_state": ("confirmed", "dismissed")[(cid // 50) % 2] if cid % 50 == 0 else None})
+            for article in article_ids:
+                claim_id += 1
+                claim_rows.append({
+                    "id": claim_id, "claim_key": f"{claim_id:064d}", "article_id": int(article) + 1, "cluster_id": cid,
+                    "supplier": PARTIES[supplier], "recipient": PARTIES[recipient], "category": category,
+                    "status": "delivered", "stance": "affirmed", "claimant": f"officials {cid % 97}",
+                    "sentence": f"{PARTIES[supplier]} sent {PARTIES[recipient]} {category} (claim {claim_id}).",
+                    "start": 0, "end": 40, "cues": ["sent"], "created_at": published[int(article)], "run_id": 1})
+            if cid % 3 == 0:
+                alert_id += 1
+                alert_rows.append({"id": alert_id, "uid": f"{alert_id:032x}", "kind": "NEW", "cluster_id": cid,
+                                   "summary": f"NEW transfer claim {cid}", "payload": {}, "created_at": seen[0]})
+                delivery_rows.append({"alert_id": alert_id, "channel": "slack", "attempts": 1,
+                                      "state": ("sent", "sent", "failed")[alert_id % 3], "created_at": seen[0]})
+        session.execute(insert(ClaimCluster), cluster_rows)
+        session.execute(insert(Claim), claim_rows)
+        if alert_rows:
+            session.execute(insert(Alert), alert_rows)
+            session.execute(insert(Delivery), delivery_rows)
+    return {"clusters": clusters, "claims": claim_id, "articles": articles, "alerts": alert_id}

@@ -250,11 +250,11 @@ def claim_record(session: Session, cluster_id: int) -> dict | None:
         return None
     merged = merged_into(session, cluster_id)
     claim_ids = [s["claim_id"] for s in timeline["sources"]]
-    cues = dict(session.execute(select(Claim.id, Claim.cues).where(Claim.id.in_(claim_ids)))) if claim_ids else {}
+    cues = dict(_pairs(session, select(Claim.id, Claim.cues).where(Claim.id.in_(claim_ids)))) if claim_ids else {}
     article_ids = {s["article_id"] for s in timeline["sources"]}
-    pages = dict(session.execute(
+    pages = dict(_pairs(session, 
         select(Article.id, Article.raw_page_id).where(Article.id.in_(article_ids)))) if article_ids else {}
-    published = dict(session.execute(
+    published = dict(_pairs(session, 
         select(Article.id, Article.published).where(Article.id.in_(article_ids)))) if article_ids else {}
     for source in timeline["sources"]:
         source["cues"] = list(cues.get(source["claim_id"]) or [])
@@ -300,12 +300,12 @@ def source_health(session: Session, now: datetime | None = None) -> list[dict]:
     """
     now = now or utcnow()
     week = now - timedelta(days=7)
-    last_fetch = dict(session.execute(
+    last_fetch = dict(_pairs(session, 
         select(RawPage.source_id, func.max(RawPage.fetched_at)).where(RawPage.status_code < 400)
         .group_by(RawPage.source_id)))
-    recent = dict(session.execute(
+    recent = dict(_pairs(session, 
         select(Article.source_id, func.count()).where(Article.first_seen_at >= week).group_by(Article.source_id)))
-    total = dict(session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)))
+    total = dict(_pairs(session, select(Article.source_id, func.count()).group_by(Article.source_id)))
     errors: dict[int, tuple] = {}
     for source_id, url, error, fetched in session.execute(
         select(RawPage.source_id, RawPage.url, RawPage.error, RawPage.fetched_at)
@@ -448,6 +448,11 @@ def _crawl_errors_by_source(session: Session) -> dict[str, tuple[str, datetime]]
             if "failed" in line and key not in found:
                 found[key] = (line, finished)
     return found
+
+
+def _pairs(session: Session, query) -> list[tuple]:
+    """Rows of a two-column query as tuples (for dict())."""
+    return [tuple(row) for row in session.execute(query)]
 
 
 def _delivery_state(state: str, attempts: int, sending_at) -> str:
