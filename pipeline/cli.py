@@ -54,7 +54,7 @@ def _read_settings() -> Settings:
 
     settings, note = load_read_settings()
     if note:
-        err_console.print(note, markup=False)
+        err_console.print(note, markup=False, soft_wrap=True)
     upgrade_database(settings.database_url)
     return settings
 

@@ -273,6 +273,8 @@ def claim_record(session: Session, cluster_id: int) -> dict | None:
          "change": a.change, "deliveries": sorted(deliveries.get(a.id, []), key=lambda d: d["channel"])}
         for a in alerts
     ]
+    for entry in timeline["history"]:
+        entry["quantity_text"] = format_quantity(entry["quantity"]) if entry.get("quantity") else None
     timeline["reviews"] = list_reviews(session, [cluster_id, *merged])
     timeline["merged_from"] = merged
     return timeline

@@ -48,6 +48,29 @@ def test_dag_structure(tmp_path):
     assert order == "['prepare', 'crawl', 'parse', 'dedupe', 'detect', 'alert']"
 
 
+def test_dag_waits_for_the_user_and_never_runs_at_unpause(tmp_path):
+    code = (
+        "from datetime import datetime, timezone\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        "from airflow.serialization.decoders import decode_timetable\n"
+        "from airflow.serialization.encoders import encode_timetable\n"
+        "from airflow.timetables.base import TimeRestriction\n"
+        f"bag = DagBag({str(PROJECT_ROOT / 'dags')!r})\n"
+        "dag = bag.dags['transfer_watch']\n"
+        "now = datetime.now(timezone.utc)\n"
+        "timetable = decode_timetable(encode_timetable(dag.timetable))  # what the scheduler runs\n"
+        "info = timetable.next_dagrun_info(last_automated_data_interval=None,\n"
+        "    restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup))\n"
+        "print(dag.is_paused_upon_creation, dag.catchup, dag.max_active_runs, info.run_after > now,\n"
+        "      (info.run_after - now).total_seconds() <= 3600, all(t.doc_md for t in dag.tasks))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # Paused at creation, no catch-up, one run at a time; the first scheduled run is the next full hour
+    # (not the hour just past, which would start the moment someone un-pauses); every task has docs.
+    assert result.stdout.strip().splitlines()[-1] == "True False 1 True True True"
+
+
 @pytest.mark.airflow
 def test_airflow_dags_test_runs_the_pipeline_against_the_mirror(tmp_path, receiver):
     env = airflow_env(tmp_path)

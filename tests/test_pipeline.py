@@ -76,10 +76,25 @@ def test_demo_twice_alerts_each_new_claim_once_and_refetches_nothing(demo_env, r
         for text in NON_ARTICLE_TEXT:
             assert text not in body, f"{identity} body holds non-article text {text!r}"
 
-    claims = json.loads(run_cli(["claims", "list", "--json"], {**demo_env, **_db_env(database)}).stdout)
+    # The README's next commands, with no variable or flag, read the demo's store and say so.
+    listed = run_cli(["claims", "list", "--json"], demo_env)
+    claims = json.loads(listed.stdout)
+    assert "demo store" in listed.stderr and str(database) in listed.stderr.replace("\n", "")
     pairs = {(c["supplier"], c["recipient"], c["category"]) for c in claims}
     assert ("PRK", "RUS", "artillery_ammunition") in pairs
     assert ("RUS", "PRK", "technology") in pairs
+    shells_id = next(c["id"] for c in claims if (c["supplier"], c["recipient"], c["category"]) ==
+                     ("PRK", "RUS", "artillery_ammunition"))
+    shown = run_cli(["claims", "show", str(shells_id)], demo_env)
+    assert shown.returncode == 0 and not shown.stdout.lstrip().startswith("{")
+    assert f"Claim {shells_id}: PRK -> RUS artillery ammunition" in shown.stdout and "Timeline" in shown.stdout
+    assert "more than one million artillery shells" in shown.stdout
+    # Piped to a file, a table keeps each row on one line rather than wrapping at 80 columns.
+    table = run_cli(["claims", "list"], {k: v for k, v in demo_env.items() if k != "COLUMNS"}).stdout
+    assert any(len(line) > 80 and "artillery_ammunition" in line and "PRK" in line for line in table.splitlines())
+    # A store the user chose is read alone, and the demo never writes into it.
+    chosen = tmp_path / "chosen.db"
+    assert json.loads(run_cli(["claims", "list", "--json"], {**demo_env, **_db_env(chosen)}).stdout) == []
 
     exported = run_cli(["export", "--format", "csv"], {**demo_env, **_db_env(database)})
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
@@ -88,7 +103,7 @@ def test_demo_twice_alerts_each_new_claim_once_and_refetches_nothing(demo_env, r
     assert seed_rows and all(r["outlet"] == "The Moscow Times" for r in shells)
     assert any("million" in r["sentence"].lower() for r in seed_rows)
 
-    alerts = json.loads(run_cli(["alerts", "list", "--json"], {**demo_env, **_db_env(database)}).stdout)
+    alerts = json.loads(run_cli(["alerts", "list", "--json"], demo_env).stdout)
     claim_alerts = [a for a in alerts if a["kind"] in ("NEW", "UPDATE")]
     assert any("PRK -> RUS artillery ammunition" in a["summary"] for a in claim_alerts)
     assert any("RUS -> PRK technology" in a["summary"] for a in claim_alerts)
@@ -106,8 +121,10 @@ def test_demo_twice_alerts_each_new_claim_once_and_refetches_nothing(demo_env, r
     )
 
     slack_before, mail_before = len(receiver.bodies), len(sink.envelopes)
-    second = run_cli(["demo"], demo_env)
+    second = run_cli(["demo"], {**demo_env, **_db_env(chosen)})
     assert second.returncode == 0, second.stderr[-3000:]
+    assert "TW_DATABASE_URL is set" in second.stdout
+    assert json.loads(run_cli(["claims", "list", "--json"], {**demo_env, **_db_env(chosen)}).stdout) == []
     assert len(receiver.bodies) == slack_before and len(sink.envelopes) == mail_before
     with Session() as session:
         runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
