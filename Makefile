@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_claims.py
 	$(PY) bench/bench_extract.py
 	$(PY) -m pipeline bench dedupe --articles 10000
+	$(PY) bench/bench_desk.py
 
 clean:
 	rm -rf $(VENV) state

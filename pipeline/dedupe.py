@@ -1055,9 +1055,10 @@ def _article_fields(article: Article, source: Source) -> dict:
 
 
 def _cluster_summary(cluster: ClaimCluster, reports: list[dict]) -> dict:
-    # The latest article's best sentence: a body sentence over the headline that announces it.
-    latest = max(reports, key=lambda r: (r["at"], r["article_id"], not _is_headline(r), -r["claim_id"]),
-                 default={})
+    # The latest article's best sentence reporting the transfer (denials show in the stance), from the
+    # body rather than the headline that announces it.
+    latest = max(reports, key=lambda r: (r["stance"] != "denied", r["at"], r["article_id"], not _is_headline(r),
+                                         -r["claim_id"]), default={})
     corroborating = [r for r in reports if r["stance"] != "denied"]
     return {
         "id": cluster.id,

@@ -178,8 +178,10 @@ def describe_clusters(session: Session, clusters: list[ClaimCluster]) -> list[di
     described = []
     for cluster in clusters:
         found = reports.get(cluster.id, [])
-        latest = max(found, key=lambda r: (_aware(r.published or r.first_seen_at), r[8], not _headline(r), -r[1]),
-                     default=None)
+        # The latest article's best sentence: one that reports the transfer (a denial shows as the
+        # stance), from the body rather than the headline announcing it.
+        latest = max(found, key=lambda r: (r.stance != "denied", _aware(r.published or r.first_seen_at), r[8],
+                                           not _headline(r), -r[1]), default=None)
         claimants = list(dict.fromkeys(r.claimant for r in found if r.claimant))
         quantity = _quantity(cluster)
         described.append({

@@ -238,9 +238,9 @@ def test_an_analyst_reviews_the_shells_claim_in_a_real_browser(desk):
             frame.locator("input[name=recipient]").fill("RUS")
             frame.get_by_role("button", name="Filter").click()
             rows = frame.locator("#claims tbody tr")
-            expect(rows.first).to_contain_text("PRK → RUS")
-            for row in rows.all():
-                expect(row).to_contain_text("PRK → RUS")
+            # Waits for the filtered page: the unfiltered one holds other pairs (USA -> UKR...).
+            expect(rows.filter(has_not_text="PRK → RUS")).to_have_count(0)
+            expect(rows.filter(has_text="PRK → RUS")).not_to_have_count(0)
             page.screenshot(path=str(SCREENSHOTS / "claims.png"))
 
             frame.locator("#claims tbody tr", has_text="artillery ammunition").locator("a").first.click()
