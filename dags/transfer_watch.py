@@ -49,6 +49,20 @@ TASK_DOCS = {
 }
 
 
+def _require_shared_jwt_secret() -> None:
+    """Refuse to load, with the reason in the UI's import errors, when tasks could not authenticate."""
+    from airflow.configuration import conf
+
+    if any(conf.get("api_auth", key, fallback="") for key in ("jwt_secret", "jwt_private_key_path", "trusted_jwks_url")):
+        return
+    raise RuntimeError(
+        "transfer_watch cannot run tasks: Airflow has no [api_auth] jwt_secret shared by its processes, so each "
+        "one makes up its own and every task fails with 'Invalid auth token' before it logs a line. Start "
+        "Airflow with `make airflow` (this repo's airflow.cfg keeps a secret in $AIRFLOW_HOME/jwt_secret) or "
+        "give every Airflow process the same AIRFLOW__API_AUTH__JWT_SECRET."
+    )
+
+
 def _settings_and_run_key():
     from pipeline.config import load_settings
 
@@ -122,4 +136,5 @@ def _counts(summary: dict) -> dict:
     return {key: value for key, value in summary.items() if isinstance(value, (int, float))}
 
 
+_require_shared_jwt_secret()
 transfer_watch()

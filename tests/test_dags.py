@@ -71,6 +71,22 @@ def test_dag_waits_for_the_user_and_never_runs_at_unpause(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "True False 1 True True True"
 
 
+def test_without_a_shared_jwt_secret_the_ui_says_why_tasks_cannot_start(tmp_path):
+    config = tmp_path / "airflow.cfg"
+    text = (PROJECT_ROOT / "airflow.cfg").read_text()
+    config.write_text(text.split("[api_auth]")[0])  # the config as it was before the fix
+    env = {**airflow_env(tmp_path), "AIRFLOW_CONFIG": str(config)}
+    code = (
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        f"bag = DagBag({str(PROJECT_ROOT / 'dags')!r})\n"
+        "print('transfer_watch' in bag.dags, list(bag.import_errors.values()))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("False") and "jwt_secret" in last and "make airflow" in last
+
+
 @pytest.mark.airflow
 def test_airflow_dags_test_runs_the_pipeline_against_the_mirror(tmp_path, receiver):
     env = airflow_env(tmp_path)
