@@ -555,3 +555,20 @@ def test_list_clusters_and_timeline(Session):
     assert [entry["alert"] for entry in timeline["history"]] == ["NEW", "UPDATE"]
     assert missing is None
     json.dumps(listed, default=str)  # the CLI prints these as JSON
+
+
+def test_a_clusters_latest_sentence_is_a_body_sentence_not_the_headline(Session):
+    with Session() as session, session.begin():
+        source = _source(session, "mt")
+        title = "North Korea Has Shipped Over a Million Shells to Russia"
+        article = _article(session, source, "a1", "", _when(2023, 11, 1))
+        article.title = title
+        body = "North Korea has sent Russia more than one million artillery shells, lawmakers said."
+        dedupe.record_claim(session, article=article, claim=_claim(body, claimant="lawmakers", start=60))
+        dedupe.record_claim(session, article=article, claim=_claim(title, start=0))
+        denial = _article(session, source, "a2", "", _when(2023, 11, 2))
+        dedupe.record_claim(session, article=denial, claim=_claim("The Kremlin denied buying shells.",
+                                                                  stance="denied", claimant="The Kremlin"))
+        (cluster,) = dedupe.list_clusters(session)
+    assert cluster["latest_sentence"] == body
+    assert cluster["stance"] == "disputed"

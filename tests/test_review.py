@@ -92,3 +92,20 @@ def test_merge_moves_every_claim_and_the_merged_cluster_takes_no_new_claims(Sess
         merged = session.get(ClaimCluster, vague.id)
         assert (merged.review_state, merged.merged_into_id, merged.reviewed_by) == ("merged", known.id, "carol")
         assert session.scalar(select(ClaimReview.decision).where(ClaimReview.cluster_id == vague.id)) == "merged"
+
+
+def test_an_update_alert_shows_the_clusters_stance_after_a_denial(Session):
+    from pipeline.steps import build_alert_payload
+
+    with Session() as session, session.begin():
+        source = _source(session, "mt")
+        dedupe.record_claim(session, article=_article(session, source, "a1", "", _when(2024, 1, 1)),
+                            claim=_claim("North Korea sent shells to Russia.", claimant="US officials"))
+        dedupe.record_claim(session, article=_article(session, source, "a2", "", _when(2024, 1, 2)),
+                            claim=_claim("Moscow denied it.", stance="denied", claimant="the Kremlin"))
+        article = _article(session, source, "a3", "", _when(2024, 1, 3))
+        update = dedupe.record_claim(session, article=article, claim=_claim(
+            "North Korea sent 1 million shells.", quantity={"min": 1e6, "max": 1e6, "unit": "rounds"}))
+        payload = build_alert_payload(update, article)
+    assert update.kind == "UPDATE"
+    assert (payload["stance"], payload["claim_stance"]) == ("disputed", "affirmed")
