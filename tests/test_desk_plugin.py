@@ -207,6 +207,9 @@ def test_plugin_registers_its_pages_in_the_airflow_ui(desk):
     assert views["Claims"]["destination"] == "nav" and views["Claims"]["href"] == "/transfer-watch/claims"
     assert views["Claims found"]["destination"] == "dag_run" and "{RUN_ID}" in views["Claims found"]["href"]
     assert ours["fastapi_apps"][0]["url_prefix"] == "/transfer-watch"
+    # The Slack provider gives Admin > Connections its "Slack Incoming Webhook" type.
+    providers = {p["package_name"] for p in get(desk, "/api/v2/providers").json()["providers"]}
+    assert "apache-airflow-providers-slack" in providers
 
 
 @pytest.mark.airflow
