@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from tw_desk.app import URL_PREFIX, create_app
+from tw_desk import URL_PREFIX
+
+
+class DeskApp:
+    """ASGI app that builds the desk on its first request: every task process loads plugins (for
+    macros), and none of them should pay for importing the API server's stack."""
+
+    def __init__(self) -> None:
+        self._app = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self._app is None:
+            from tw_desk.app import create_app
+
+            self._app = create_app()
+        await self._app(scope, receive, send)
 
 
 class TransferWatchDeskPlugin(AirflowPlugin):
     name = "transfer_watch_desk"
-    fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "Transfer Watch desk"}]
+    fastapi_apps = [{"app": DeskApp(), "url_prefix": URL_PREFIX, "name": "Transfer Watch desk"}]
     external_views = [
         {"name": "Claims", "href": f"{URL_PREFIX}/claims", "destination": "nav", "url_route": "claims"},
         {"name": "Sources health", "href": f"{URL_PREFIX}/sources", "destination": "nav", "category": "browse",

@@ -14,9 +14,9 @@ from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
+from tw_desk import URL_PREFIX
 from tw_desk.auth import CSRF_FIELD, make_csrf_token, may_review, reader, reviewer, user_name
 
-URL_PREFIX = "/transfer-watch"
 TEMPLATES = Path(__file__).parent / "templates"
 # Our pages need no script; stored page copies get a sandbox of their own (see stored_page).
 PAGE_CSP = "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'"
