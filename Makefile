@@ -8,7 +8,7 @@ export AIRFLOW_HOME := $(CURDIR)/state/airflow
 export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup run test demo demo-reset airflow bench clean
+.PHONY: setup run test demo demo-reset airflow bench bench-parser train-parser clean
 
 $(STAMP):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,15 @@ bench: $(STAMP)
 	$(PY) bench/bench_extract.py
 	$(PY) -m pipeline bench dedupe --articles 10000
 	$(PY) bench/bench_desk.py
+
+# Retrain models/parser/model from ../shared/data/ud-english-ewt (about 30 min on one core; never run by
+# setup, run or test). One thread, on the last CPU when taskset is there, so the figures are one-core ones.
+PIN := $(shell command -v taskset >/dev/null && echo taskset -c $$(($$(nproc) - 1)))
+train-parser: $(STAMP)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PIN) $(PY) -m pipeline.claims.parser_train
+
+bench-parser: $(STAMP)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) bench/bench_parser.py
 
 clean:
 	rm -rf $(VENV) state
