@@ -154,3 +154,10 @@ def test_training_script_builds_a_loadable_parser_on_a_slice(shared_dir, tmp_pat
     doc = parse_sentences(["Germany sent tanks."], smoke)[0]
     assert len(doc) == 4 and doc.has_annotation("DEP")
     assert output != MODEL_DIR
+
+
+def test_rule_candidates_follow_the_suffix_rules_in_order():
+    rules = parser_train.LEMMA_RULES["verb"]
+    assert parser_train.rule_candidates("transferred", rules)[0] == "transfer"
+    assert parser_train.rule_candidates("supplies", parser_train.LEMMA_RULES["noun"])[0] == "supply"
+    assert parser_train.rule_candidates("s", parser_train.LEMMA_RULES["noun"]) == []
