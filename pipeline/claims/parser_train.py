@@ -2,7 +2,7 @@
 
 Run `python -m pipeline.claims.parser_train` (or `make train-parser`): converts the EWT .conllu files into
 .spacy files under models/parser/training/ (git-ignored), trains the pipeline of models/parser/config.cfg
-(tok2vec, tagger, morphologizer, trainable lemmatizer, parser), scores the best model on the EWT test
+(tok2vec, tagger, morphologizer, parser, and a rule lemmatizer whose tables come from EWT's lemmas), scores the best model on the EWT test
 split and writes it, with the test scores in its meta.json, to models/parser/model. Seeded: the same
 config, data and seed give the same weights on one thread.
 """
@@ -15,7 +15,11 @@ import json
 import shutil
 import sys
 import time
+from collections import Counter, defaultdict
 from pathlib import Path
+
+import spacy
+from spacy.lookups import Lookups
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PARSER_DIR = REPO_ROOT / "models" / "parser"
@@ -30,6 +34,74 @@ SOURCE = {
     "url": "https://github.com/UniversalDependencies/UD_English-EWT",
     "license": "CC BY-SA 4.0",
 }
+
+
+# Suffix rules of spaCy's rule lemmatizer for forms EWT never shows: (suffix, replacement), most specific
+# first, since a candidate found in the lemma index wins and otherwise the first rule's candidate does.
+LEMMA_RULES = {
+    "noun": [["ies", "y"], ["ches", "ch"], ["shes", "sh"], ["sses", "ss"], ["xes", "x"], ["zes", "z"],
+             ["men", "man"], ["s", ""]],
+    "verb": [["ies", "y"], ["ied", "y"], ["ying", "y"],
+             *[[d + d + "ed", d] for d in "bdgmnprt"], *[[d + d + "ing", d] for d in "bdgmnprt"],
+             ["ated", "ate"], ["ating", "ate"], ["ized", "ize"], ["izing", "ize"], ["ised", "ise"],
+             ["ising", "ise"], ["ced", "ce"], ["cing", "ce"], ["ved", "ve"], ["ving", "ve"], ["uded", "ude"],
+             ["uding", "ude"], ["ssed", "ss"], ["sses", "ss"], ["ches", "ch"], ["shes", "sh"], ["xes", "x"],
+             ["ed", ""], ["ed", "e"], ["ing", ""], ["ing", "e"], ["es", "e"], ["es", ""], ["s", ""]],
+    "adj": [["ier", "y"], ["iest", "y"], ["er", ""], ["est", ""], ["er", "e"], ["est", "e"]],
+}
+
+
+def build_lemma_lookups(conllu: Path) -> Lookups:
+    """Tables for spaCy's rule lemmatizer from EWT's lemma column: every seen (UPOS, form) and the suffix rules.
+
+    Plural nouns that EWT lemmatises as themselves ("supplies") are left to the rules, so they become
+    singular ("supply"), as the claim detector wants; proper nouns keep their form.
+
+    Args:
+        conllu: the EWT training .conllu file.
+    """
+    seen: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for line in conllu.read_text(encoding="utf-8").splitlines():
+        cols = line.split("\t")
+        if len(cols) != 10 or not cols[0].isdigit() or cols[3] in ("PROPN", "_"):
+            continue
+        pos, form, lemma, tag = cols[3].lower(), cols[1].lower(), cols[2], cols[4]
+        if pos == "noun" and tag == "NNS" and lemma.lower() == form:
+            lemma = ""  # counted only for the index, so the rules decide
+        seen[pos, form][lemma] += 1
+    index: dict[str, set] = defaultdict(set)
+    exceptions: dict[str, dict] = defaultdict(dict)
+    for (pos, form), lemmas in sorted(seen.items()):
+        lemma = lemmas.most_common(1)[0][0]
+        if lemma:
+            exceptions[pos][form] = [lemma]
+            index[pos].add(lemma)
+    # spaCy puts a rule's candidate that is in the index before an exception's lemma that the rules also
+    # produce: drop such shadowing candidates ("trye", a typo lemma, shadowed "trying" -> "try").
+    for pos, rules in LEMMA_RULES.items():
+        for form, (lemma,) in exceptions[pos].items():
+            index[pos].difference_update(c for c in rule_candidates(form, rules) if c != lemma)
+    lookups = Lookups()
+    lookups.add_table("lemma_rules", LEMMA_RULES)
+    lookups.add_table("lemma_index", {pos: sorted(words) for pos, words in index.items() if pos in LEMMA_RULES})
+    lookups.add_table("lemma_exc", dict(exceptions))
+    return lookups
+
+
+def rule_candidates(form: str, rules: list[list[str]]) -> list[str]:
+    """The forms the suffix rules make of `form`, in rule order.
+
+    Args:
+        form: a lowercased word.
+        rules: (suffix, replacement) pairs.
+    """
+    return [form[: len(form) - len(old)] + new for old, new in rules if form.endswith(old) and len(form) > len(old)]
+
+
+@spacy.registry.misc("transfer_watch.ewt_lemma_lookups.v1")
+def ewt_lemma_lookups(path: str) -> Lookups:
+    """Config hook: the rule lemmatizer's tables, built from the EWT .conllu file at `path`."""
+    return build_lemma_lookups(Path(path))
 
 
 def convert_conllu(src: Path, dest: Path, limit: int | None = None) -> int:
@@ -57,7 +129,7 @@ def convert_conllu(src: Path, dest: Path, limit: int | None = None) -> int:
 
 
 def convert_corpus(data_dir: Path, corpus_dir: Path, limit: int | None = None) -> dict[str, Path]:
-    """Convert the EWT train/dev/test .conllu files; return the .spacy path of each split.
+    """Convert the EWT train/dev/test .conllu files; return the .spacy path of each split (and "lemmas").
 
     Args:
         data_dir: folder holding en_ewt-ud-{train,dev,test}.conllu.
@@ -72,6 +144,7 @@ def convert_corpus(data_dir: Path, corpus_dir: Path, limit: int | None = None) -
         paths[split] = corpus_dir / f"{split}.spacy"
         count = convert_conllu(src, paths[split], limit)
         print(f"converted {src.name}: {count} sentences -> {paths[split]}")
+    paths["lemmas"] = data_dir / "en_ewt-ud-train.conllu"
     return paths
 
 
@@ -86,7 +159,8 @@ def train_pipeline(config: Path, corpus: dict[str, Path], run_dir: Path, overrid
     """
     from spacy.cli.train import train
 
-    settings = {"paths.train": str(corpus["train"]), "paths.dev": str(corpus["dev"]), **overrides}
+    settings = {"paths.train": str(corpus["train"]), "paths.dev": str(corpus["dev"]),
+                "paths.lemmas": str(corpus["lemmas"]), **overrides}
     train(config, run_dir, use_gpu=-1, overrides=settings)
     return run_dir / "model-best"
 
@@ -114,12 +188,10 @@ def publish_model(best: Path, output: Path, test_scores: dict, train_seconds: fl
         test_scores: scores on the EWT test split.
         train_seconds: wall time of the training run.
     """
-    import spacy
-
     nlp = spacy.load(best)
     nlp.meta.update(
         name="transfer_watch_parser",
-        description="Tagger, morphologizer, lemmatizer and dependency parser trained on UD English EWT",
+        description="Tagger, morphologizer, rule lemmatizer (EWT tables) and parser trained on UD English EWT",
         license="CC BY-SA 4.0",
         sources=[SOURCE],
         ewt_test=test_scores,
@@ -160,8 +232,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. --set training.max_steps=200")
     args = parser.parse_args(argv)
-
-    import spacy
 
     corpus = convert_corpus(args.data, args.work / "corpus", args.limit)
     started = time.monotonic()
