@@ -1,30 +1,42 @@
-"""Airflow DAG `transfer_watch`: thin wiring over pipeline.steps, one task per step."""
+"""Airflow DAG `transfer_watch`: thin wiring over pipeline.steps; one mapped crawl task per outlet."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
-from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, get_current_context, task
+
+# Every outlet's crawl takes a slot of this pool, whatever DAG run or worker it is in: the pool
+# bounds how many crawls run at once (`make airflow` and `make celery` create it).
+CRAWL_POOL = "transfer_watch_crawl"
 
 DOC = """
 ### Transfer Watch
 
 Finds new claims of arms and military transfers between states in the news and alerts analysts.
 
-Each task calls one function of `pipeline.steps` and passes only counts on; the steps talk through
-the store (SQLite by default, any SQLAlchemy URL in `TW_DATABASE_URL`), so any task can be retried
-or cleared and re-run without double work or double alerts.
+Each task calls one function of `pipeline.steps` and passes only ids and counts on; the steps talk
+through the store (SQLite by default, any SQLAlchemy URL in `TW_DATABASE_URL`), so any task can be
+retried or cleared and re-run without double work or double alerts.
 
-1. **prepare**: migrate the database, register sources.
-2. **crawl**: `scrapy crawl` in a subprocess per source (RSS, sitemaps, listings; incremental).
-3. **parse**: stored pages to articles; marks a source *degraded* on layout drift.
+1. **prepare**: migrate the database, register sources, record the run's options; returns the outlets.
+2. **crawl**: one task instance per outlet (dynamic task mapping), in the pool `transfer_watch_crawl`
+   (it bounds how many crawls run at once); each reads the outlet's feeds and starts a `scrapy crawl`
+   subprocess when there is something new. An outlet that cannot be reached (DNS, refused, TLS) fails
+   at once and shows red; timeouts and crashes are retried.
+3. **parse**: stored pages to articles (runs when every crawl is done, failed or not).
 4. **dedupe**: links syndicated copies to the first-seen article.
 5. **detect**: finds claims, clusters them, queues NEW/UPDATE alerts in the same transaction.
-6. **alert**: delivers queued alerts (Slack webhook, SMTP email or the task log), retrying later on failure.
+6. **alert**: delivers queued alerts (Slack webhook, SMTP email or the task log); none in a dry run.
+7. **report**: names every outlet that failed and why; fails the run only when no outlet worked.
 
-**Schedule.** Hourly at minute 0 (UTC), one run at a time. The DAG starts paused; un-pausing it (or
+**Schedule.** Every five minutes (UTC), one run at a time. The DAG starts paused; un-pausing it (or
 "Unpause on trigger" in the trigger form) starts no catch-up run: the first scheduled run waits for
-the next full hour, so a run you trigger never queues behind a surprise one.
+the next five-minute mark, so a run you trigger never queues behind a surprise one.
+
+**Trigger params:** `outlets` (a subset), `since` (walk sitemaps back to a date: history),
+`alert_history` and `dry_run`.
 
 **Alert secrets** go in Airflow connections (Admin > Connections), never in the DAG or the repo:
 `slack_webhook_default` (type *Slack Incoming Webhook*: the webhook URL, or its `T…/B…/…` path, as
@@ -36,17 +48,31 @@ the *Claims* page in the menu.
 """
 
 TASK_DOCS = {
-    "prepare": "Migrates the Transfer Watch database (Alembic) and registers the outlets of `sources/`.",
-    "crawl": "Runs `scrapy crawl` in a subprocess per outlet (feeds, sitemaps, listings); only new or "
-             "changed pages are fetched. Unreachable outlets are listed in the log; the others go on.",
-    "parse": "Turns stored pages into articles; an outlet whose pages stop parsing is marked *degraded* "
-             "and raises one HEALTH alert.",
+    "prepare": "Migrates the Transfer Watch database (Alembic), registers the outlets of `sources/`, records "
+               "the run's params and returns the outlets to crawl, slowest first.",
+    "crawl": "One instance per outlet (named after it). Reads the outlet's feeds and, when they list something "
+             "new (or sitemaps/listings are due, or a history walk was asked), runs `scrapy crawl` in a "
+             "subprocess; only new or changed pages are fetched. DNS, refused or TLS errors fail at once "
+             "(no retry); timeouts and crashes are retried. Runs in the pool `transfer_watch_crawl`.",
+    "parse": "Runs once every crawl has finished, failed or not. Turns stored pages into articles; an outlet "
+             "whose pages stop parsing is marked *degraded* and raises one HEALTH alert.",
     "dedupe": "Links syndicated copies and near-duplicates to the first-seen article.",
     "detect": "Finds transfer claims, clusters them and queues NEW/UPDATE alerts in the same transaction. "
-              "A cluster an analyst dismissed alerts again only on a new figure or status.",
-    "alert": "Delivers queued alerts (Slack, email or this log) and retries failures in later runs. "
-             "Secrets: connections `slack_webhook_default`, `smtp_default`.",
+              "A cluster an analyst dismissed alerts again only on a new figure or status. Claims from old "
+              "articles a history walk found update timelines without alerting (unless `alert_history`).",
+    "alert": "Delivers queued alerts (Slack, email or this log) and retries failures in later runs; sends "
+             "nothing in a dry run. Secrets: connections `slack_webhook_default`, `smtp_default`.",
+    "report": "Names every outlet whose crawl failed, with the reason. The run succeeds with the outlets that "
+              "worked and fails only when none did.",
 }
+
+
+def _schedule():
+    """Every five minutes; TW_DAG_SCHEDULE_SECONDS sets another interval (0: triggered runs only)."""
+    seconds = os.environ.get("TW_DAG_SCHEDULE_SECONDS")
+    if not seconds:
+        return CronTriggerTimetable("*/5 * * * *", timezone="UTC", run_immediately=False)
+    return timedelta(seconds=int(seconds)) if int(seconds) > 0 else None
 
 
 def _require_shared_jwt_secret() -> None:
@@ -72,31 +98,72 @@ def _settings_and_run_key():
 
 @dag(
     dag_id="transfer_watch",
-    # No start_date and run_immediately=False: un-pausing waits for the next hour instead of
-    # starting a run for the hour just past (which a triggered run would then queue behind).
-    schedule=CronTriggerTimetable("0 * * * *", timezone="UTC", run_immediately=False),
+    # No start_date and run_immediately=False: un-pausing waits for the next five-minute mark instead
+    # of starting a run for the one just past (which a triggered run would then queue behind).
+    schedule=_schedule(),
     catchup=False,
     max_active_runs=1,
     is_paused_upon_creation=True,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
     tags=["transfer-watch", "osint", "news"],
     doc_md=DOC,
+    params={
+        "outlets": Param(
+            [], type="array", items={"type": "string"},
+            description="Source keys to crawl (file names in sources/, e.g. bbc, moscow_times); empty: every enabled outlet.",
+        ),
+        "since": Param(
+            None, type=["null", "string"], format="date",
+            description="History: walk the outlets' sitemaps back to this date (YYYY-MM-DD). Resumable: "
+                        "run it again and it goes on where it stopped. Empty: a normal run.",
+        ),
+        "alert_history": Param(
+            False, type="boolean",
+            description="Also alert claims from old articles a history walk finds (normally they only "
+                        "update claim clusters and timelines).",
+        ),
+        "dry_run": Param(
+            False, type="boolean",
+            description="Crawl, parse and detect, but send no alert: they stay queued for the next run.",
+        ),
+    },
 )
 def transfer_watch():
     @task(doc_md=TASK_DOCS["prepare"])
-    def prepare() -> dict:
+    def prepare() -> list[str]:
         from pipeline import steps
+        from pipeline.outlets import make_run_options
 
-        settings, _ = _settings_and_run_key()
-        return steps.prepare_database(settings)
+        settings, run_key = _settings_and_run_key()
+        params = get_current_context()["params"]
+        options = make_run_options(params.get("outlets"), params.get("since"), params.get("alert_history"),
+                                   params.get("dry_run"))
+        outlets = steps.prepare_run(settings, run_key, options)
+        print(f"outlets to crawl ({len(outlets)}): {', '.join(outlets) or 'none'}")
+        return outlets
 
-    @task(execution_timeout=timedelta(minutes=50), doc_md=TASK_DOCS["crawl"])
-    def crawl() -> dict:
+    @task(
+        pool=CRAWL_POOL,
+        retry_exponential_backoff=True,
+        execution_timeout=timedelta(minutes=50),
+        map_index_template="{{ task.op_kwargs['outlet'] }}",
+        doc_md=TASK_DOCS["crawl"],
+    )
+    def crawl(outlet: str) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from pipeline import steps
+        from pipeline.outlets import OutletFailed
 
-        return _counts(steps.crawl_sources(*_settings_and_run_key()))
+        try:
+            return _counts(steps.crawl_source(*_settings_and_run_key(), outlet))
+        except OutletFailed as error:
+            if not error.retry:
+                # DNS, refused, TLS: a retry in a minute cannot help; the next scheduled run tries again.
+                raise AirflowFailException(str(error)) from error
+            raise
 
-    @task(doc_md=TASK_DOCS["parse"])
+    @task(trigger_rule=TriggerRule.ALL_DONE, doc_md=TASK_DOCS["parse"])
     def parse() -> dict:
         from pipeline import steps
 
@@ -123,7 +190,25 @@ def transfer_watch():
             print(f"ALERT DELIVERY FAILED PERMANENTLY: {failure}")
         return _counts(report)
 
-    prepare() >> crawl() >> parse() >> dedupe() >> detect() >> alert()
+    @task(doc_md=TASK_DOCS["report"])
+    def report() -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from pipeline import steps
+
+        outcome = steps.report_run(*_settings_and_run_key())
+        print(f"outlets: {outcome['outlets_ok']} of {outcome['outlets']} crawled")
+        for line in outcome["failed"]:
+            print(f"OUTLET FAILED: {line}")
+        if outcome["outlets"] and not outcome["outlets_ok"]:
+            raise AirflowFailException("no outlet could be reached: " + "; ".join(outcome["failed"]))
+        return _counts(outcome)
+
+    outlets = prepare()
+    closing = report()
+    crawl.expand(outlet=outlets) >> parse() >> dedupe() >> detect() >> alert() >> closing
+    # A failed prepare fails the run even though parse and what follows run after any crawl outcome.
+    outlets >> closing
 
 
 def _counts(summary: dict) -> dict:

@@ -70,8 +70,10 @@ def _print_summary(title: str, summary: dict) -> None:
     table.add_column("step")
     table.add_column("result")
     if "crawl" in summary:
+        outlets = crawl.get("outlets_ok", 0) + crawl.get("outlets_failed", 0)
         table.add_row(
             "crawl",
+            f"{crawl.get('outlets_ok', 0)} of {outlets} outlet(s) crawled; "
             f"{crawl.get('fetched', 0)} pages fetched, {crawl.get('new', 0)} new, "
             f"{crawl.get('known_skipped', 0)} known skipped, {crawl.get('refetched', 0)} refetched",
         )
@@ -87,10 +89,16 @@ def _print_summary(title: str, summary: dict) -> None:
         f"{detect.get('claims_known', 0)} known; alerts queued: {detect.get('alerts_new', 0)} NEW, "
         f"{detect.get('alerts_update', 0)} UPDATE",
     )
-    others = [f"{k.replace('_', ' ')} {v}" for k, v in alert.items() if isinstance(v, int) and v and k != "sent"]
-    table.add_row("alert", ", ".join([f"sent {alert.get('sent', 0)}", *others]))
+    others = [f"{k.replace('_', ' ')} {v}" for k, v in alert.items()
+              if isinstance(v, int) and v and k not in ("sent", "dry_run")]
+    sent = "dry run, nothing sent" if alert.get("dry_run") else f"sent {alert.get('sent', 0)}"
+    table.add_row("alert", ", ".join([sent, *others]))
     console.print(table)
-    skipped = list(crawl.get("skipped", [])) + list(parse.get("skipped", []))
+    if crawl.get("outlets_failed") and not crawl.get("outlets_ok"):
+        console.print(f"[bold red]No outlet could be reached[/bold red] ({crawl['outlets_failed']} tried): "
+                      "check the network connection, a proxy, or the base URLs in sources/.")
+    failed = [f"outlet failed: {line}" for line in crawl.get("failed", [])]
+    skipped = failed + list(crawl.get("skipped", [])) + list(parse.get("skipped", []))
     skipped += [f"alert: {item}" for item in alert.get("permanent_failures", []) or []]
     if alert.get("pending_retry"):
         skipped.append(f"alert: {alert['pending_retry']} deliveries wait to be retried (see `alerts list`)")
@@ -104,11 +112,23 @@ def _print_summary(title: str, summary: dict) -> None:
 
 
 @app.command()
-def run(no_crawl: bool = typer.Option(False, help="Work only on pages already stored.")) -> None:
-    """Run the whole pipeline once against the live sites and print a summary."""
+def run(
+    no_crawl: bool = typer.Option(False, help="Work only on pages already stored."),
+    outlets: str = typer.Option("", help="Comma-separated source keys to crawl (default: every enabled one)."),
+    since: str = typer.Option("", help="Walk sitemaps back to this date (YYYY-MM-DD): load an outlet's history."),
+    alert_history: bool = typer.Option(False, help="Alert claims from old articles a history walk finds too."),
+    dry_run: bool = typer.Option(False, help="Store everything but send no alert (they stay queued)."),
+) -> None:
+    """Run the whole pipeline once against the live sites (outlets crawled concurrently) and print a summary."""
+    from pipeline.outlets import make_run_options
+
+    try:
+        options = make_run_options(outlets, since, alert_history, dry_run)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     settings = _settings()
     run_key = steps.default_run_key()
-    summary = steps.run_pipeline(settings, run_key, crawl=not no_crawl)
+    summary = steps.run_pipeline(settings, run_key, crawl=not no_crawl, options=options)
     _print_summary(f"Transfer Watch run {run_key}", summary)
 
 
@@ -155,7 +175,7 @@ def _run_step(name: str, function) -> None:
 
 @app.command()
 def crawl() -> None:
-    """Crawl every source once (a `scrapy crawl` subprocess per source)."""
+    """Crawl every source once (a `scrapy crawl` subprocess per source, TW_CRAWL_CONCURRENCY at a time)."""
     _run_step("crawl", steps.crawl_sources)
 
 

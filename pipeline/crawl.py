@@ -51,6 +51,8 @@ def build_scrapy_overrides(settings: Settings, overrides: dict[str, object] | No
     values: dict[str, object] = {
         "TW_ALLOW_PRIVATE_HOSTS": settings.allow_private_hosts,
         "TW_CRAWL_MAX_PAGES": settings.crawl_max_pages,
+        # robots.txt is kept a day between crawls, so a run every few minutes costs its feeds only.
+        "TW_ROBOTS_CACHE_DIR": Path(settings.state_dir) / "robots",
     }
     for key, value in settings.extra.items():
         if key.startswith(SCRAPY_ENV_PREFIX):
@@ -73,7 +75,8 @@ def make_safe_name(text: str) -> str:
 
 def run_crawl(settings: Settings, run_key: str, source: str = "moscow_times", *,
               spider: str | None = None, base_url: str | None = None,
-              overrides: dict[str, object] | None = None, timeout: float | None = None) -> dict:
+              overrides: dict[str, object] | None = None, timeout: float | None = None,
+              spider_args: dict[str, str] | None = None) -> dict:
     """Crawl one source with `python -m scrapy crawl` and return the spider's summary dict.
 
     Args:
@@ -84,10 +87,13 @@ def run_crawl(settings: Settings, run_key: str, source: str = "moscow_times", *,
         base_url: where the crawl starts (defaults to settings.moscow_times_base_url for moscow_times).
         overrides: extra Scrapy settings, e.g. {"DOWNLOAD_DELAY": 0} in tests.
         timeout: seconds before the crawl is killed (defaults to settings.crawl_timeout).
+        spider_args: more spider arguments: walk ("sitemaps,listings": what to read besides the
+            feeds), since (YYYY-MM-DD: a history walk back to that date).
 
     Returns:
         The summary: fetched, new, changed, unchanged, refetched, known_skipped (ints), skipped and
-        errors (reason -> count), error_pages, entries, timings.
+        errors (reason -> count), error_pages, entries, timings, and unreachable (why no entry point
+        answered, e.g. "dns: www.bbc.com", else None).
 
     Raises:
         CrawlError: scrapy exited with an error, timed out, or wrote no summary.
@@ -101,6 +107,9 @@ def run_crawl(settings: Settings, run_key: str, source: str = "moscow_times", *,
     summary_path.unlink(missing_ok=True)
     command = [sys.executable, "-m", "scrapy", "crawl", spider,
                "-a", f"base_url={base_url}", "-a", f"run_key={run_key}", "-a", f"summary_path={summary_path}"]
+    for key, value in (spider_args or {}).items():
+        if value:
+            command += ["-a", f"{key}={value}"]
     for key, value in build_scrapy_overrides(settings, overrides).items():
         command += ["-s", f"{key}={value}"]
     # The database URL may hold a password: pass it in the environment, not on the command line.

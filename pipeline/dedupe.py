@@ -561,7 +561,8 @@ class ClaimDecision:
     is_new_row: bool
 
 
-def record_claim(session: Session, *, article: Article, claim, run_id: int | None = None) -> ClaimDecision:
+def record_claim(session: Session, *, article: Article, claim, run_id: int | None = None,
+                 quiet: bool = False) -> ClaimDecision:
     """Store a detected claim, put it in its cluster and say whether it deserves an alert.
 
     NEW when no cluster describes the transfer yet; UPDATE when the claim moves the figure outside
@@ -577,6 +578,8 @@ def record_claim(session: Session, *, article: Article, claim, run_id: int | Non
         claim: an object with the detector's fields (supplier, recipient, category, item, quantity,
             status, stance, claimant, sentence, start, end, cues).
         run_id: the CrawlRun that found it.
+        quiet: record the claim and its place in the cluster's history, but decide no alert (stale
+            news found by a history walk).
     """
     key = claim_key(article, claim)
     row = session.scalar(select(Claim).where(Claim.claim_key == key))
@@ -595,12 +598,12 @@ def record_claim(session: Session, *, article: Article, claim, run_id: int | Non
         session.add(cluster)
         session.flush()
         row.cluster = cluster
-        _append_history(cluster, row, article, when, kind, alert="NEW", change=None)
+        _append_history(cluster, row, article, when, kind, alert=None if quiet else "NEW", change=None)
         cluster.source_count = count_sources(session, cluster.id)
-        return ClaimDecision("NEW", cluster, row, None, is_new_row)
+        return ClaimDecision(None if quiet else "NEW", cluster, row, None, is_new_row)
     changes = describe_changes(cluster, row, kind)
     old_news = _is_old_news(cluster, when)
-    alert = "UPDATE" if changes and not old_news and not _article_alerted(cluster, article.id) else None
+    alert = "UPDATE" if changes and not quiet and not old_news and not _article_alerted(cluster, article.id) else None
     if alert and cluster.review_state == "dismissed" and not _material_change(cluster, row):
         # An analyst dismissed this transfer: only a new figure or a delivery is worth telling again.
         alert = None

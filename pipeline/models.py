@@ -82,6 +82,42 @@ class CrawlRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the run was asked to do: outlets, since (a history walk), alert_history, dry_run.
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SourceCrawl(Base):
+    """One outlet's crawl within a run: written by the outlet's own task, so runs name what failed and why."""
+
+    __tablename__ = "source_crawls"
+    __table_args__ = (UniqueConstraint("run_id", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    state: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | failed
+    reason: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    source: Mapped[Source] = relationship()
+
+
+class CrawlCheckpoint(Base):
+    """When an outlet's entry points of one kind were last walked, and which history sitemaps are done."""
+
+    __tablename__ = "crawl_checkpoints"
+    __table_args__ = (UniqueConstraint("source_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    # "walk:sitemaps", "walk:listings", or "history:<sitemap URL>".
+    name: Mapped[str] = mapped_column(String(700))
+    walked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # For a history sitemap: the lastmod it had when all its articles were handled.
+    marker: Mapped[str | None] = mapped_column(String(64))
 
 
 class RawPage(Base):

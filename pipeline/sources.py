@@ -68,6 +68,14 @@ class Identity(BaseModel):
         return self
 
 
+class WalkEvery(BaseModel):
+    """How often (minutes) sitemaps and listings are read; feeds are read on every run. 0 = every run."""
+
+    model_config = ConfigDict(extra="forbid")
+    sitemaps: int = Field(default=60, ge=0, le=10080)
+    listings: int = Field(default=60, ge=0, le=10080)
+
+
 class SourceFile(BaseModel):
     """The schema of a source YAML file (unknown fields are errors, so typos do not pass silently)."""
 
@@ -80,7 +88,9 @@ class SourceFile(BaseModel):
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
     feeds: list[str] = []
     sitemaps: list[str] = []
+    history_sitemaps: list[str] = []
     listings: list[str] = []
+    walk_every: WalkEvery = WalkEvery()
     allowed_domains: list[str] = []
     article_pattern: str | None = None
     identity: Identity = Identity(canonical=True)
@@ -148,7 +158,9 @@ class SourceConfig:
     language: str = "en"
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
+    history_sitemaps: tuple[str, ...] = ()
     listings: tuple[str, ...] = ()
+    walk_every: dict[str, int] = field(default_factory=lambda: {"sitemaps": 60, "listings": 60})
     allowed_domains: tuple[str, ...] = ()
     article_pattern: str | None = None
     id_pattern: str | None = None
@@ -300,7 +312,9 @@ def build_source(source_file: SourceFile, path: Path | None, override: str | Non
         language=source_file.language,
         feeds=resolve(source_file.feeds),
         sitemaps=resolve(source_file.sitemaps),
+        history_sitemaps=resolve(source_file.history_sitemaps),
         listings=resolve(source_file.listings),
+        walk_every=source_file.walk_every.model_dump(),
         allowed_domains=tuple(dict.fromkeys(d.lower() for d in domains)),
         article_pattern=source_file.article_pattern,
         id_pattern=source_file.identity.id_pattern,

@@ -11,15 +11,26 @@ import logging
 import os
 from collections import Counter
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline import alerts, store
 from pipeline.config import Settings, remember_store
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
-from pipeline.models import Article, RawPage, Source, utcnow
+from pipeline.models import Article, CrawlRun, Delivery, RawPage, Source, utcnow
+from pipeline.outlets import (
+    DEFAULT_CONCURRENCY,
+    RunOptions,
+    crawl_outlet,
+    crawl_outlets,
+    make_run_options,
+    order_slowest_first,
+    select_outlets,
+    summarize_outlets,
+)
 from pipeline.sources import load_sources
 
 log = logging.getLogger(__name__)
@@ -30,6 +41,8 @@ DRIFT_MIN_PAGES = 3
 # "selectors_missed": the site's own selectors stopped matching (a redesign), even when generic
 # extraction still rescues the body; without it such drift would pass silently.
 DRIFT_PROBLEMS = {"empty_body", "no_title", "no_date", "selectors_missed"}
+# A history walk alerts no claim from an article published this long before the walk (stale news).
+HISTORY_QUIET_DAYS = 30
 
 
 @contextmanager
@@ -55,40 +68,52 @@ def prepare_database(settings: Settings) -> dict:
     return {"database": _redact_url(settings.database_url)}
 
 
-def crawl_sources(settings: Settings, run_key: str) -> dict:
-    """Crawl every source in a `scrapy crawl` subprocess; a failing source does not stop the others.
+def prepare_run(settings: Settings, run_key: str, options: RunOptions | None = None) -> list[str]:
+    """Migrate, register the sources, record the run with its options; return the outlets to crawl.
 
     Args:
         settings: the run's settings.
         run_key: the run's unique name.
-    """
-    from pipeline.crawl import run_crawl
-    from pipeline.sources import crawl_arguments
+        options: what the run is asked for (outlets, since, alert_history, dry_run).
 
+    Returns:
+        The source keys to crawl, the slowest (by its last crawl) first.
+    """
+    options = options or RunOptions()
+    prepare_database(settings)
+    chosen = select_outlets(settings, options)
     with open_sessions(settings) as Session, Session() as session, session.begin():
-        store.upsert_run(session, run_key)
-    totals: Counter = Counter()
-    skipped: list[str] = []
-    for source in load_sources(settings):
-        log.info("crawling %s from %s", source.name, source.base_url)
-        try:
-            summary = run_crawl(settings, run_key, source=source.key, **crawl_arguments(settings, source))
-        except Exception as error:  # one outlet's failure must not cost the others their run
-            log.error("crawl of %s failed: %s", source.key, error)
-            skipped.append(f"{source.key}: crawl failed: {error}")
-            continue
-        log.info("%s: %s page(s) fetched, %s new", source.name, summary.get("fetched", 0), summary.get("new", 0))
-        for key, value in summary.items():
-            if isinstance(value, int):
-                totals[key] += value
-        for reason, count in (summary.get("errors") or {}).items():
-            skipped.append(f"{source.key}: {count} page(s) failed: {reason}")
-        for reason, count in (summary.get("skipped") or {}).items():
-            if reason != "known":  # known articles are the incremental crawl working, counted above
-                skipped.append(f"{source.key}: {count} link(s) not followed: {reason}")
-    result = dict(totals)
-    result["skipped"] = skipped
-    return result
+        store.upsert_run(session, run_key, options.to_dict())
+        for source in chosen:
+            store.upsert_source(session, source.key, source.name, source.base_url)
+        return order_slowest_first(session, [source.key for source in chosen])
+
+
+def crawl_source(settings: Settings, run_key: str, key: str) -> dict:
+    """Crawl one outlet (one mapped DAG task): counts and skipped lines; raises OutletFailed if it failed.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name.
+        key: the source key.
+    """
+    return crawl_outlet(settings, run_key, key)
+
+
+def crawl_sources(settings: Settings, run_key: str) -> dict:
+    """Crawl every outlet of the run, TW_CRAWL_CONCURRENCY (4) at a time; a failing one does not stop the others.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name (prepare_run records its options; a bare run crawls every enabled source).
+    """
+    with open_sessions(settings) as Session, Session() as session, session.begin():
+        options = make_run_options(**store.upsert_run(session, run_key).options or {})
+    keys = [source.key for source in select_outlets(settings, options)]
+    with open_sessions(settings) as Session, Session() as session:
+        keys = order_slowest_first(session, keys)
+    concurrency = int(settings.extra.get("TW_CRAWL_CONCURRENCY") or DEFAULT_CONCURRENCY)
+    return crawl_outlets(settings, run_key, keys, concurrency)
 
 
 def parse_pages(settings: Settings, run_key: str) -> dict:
@@ -219,14 +244,17 @@ def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
                 .where((Article.detected_sha256.is_(None)) | (Article.detected_sha256 != Article.content_sha256))
                 .order_by(Article.duplicate_of_id.is_not(None), Article.published, Article.id)
             ).all()
+        quiet_days = int(settings.extra.get("TW_HISTORY_QUIET_DAYS") or HISTORY_QUIET_DAYS)
         for article_id in pending:
             with Session() as session, session.begin():
                 article = session.get(Article, article_id)
                 counts["copies" if article.duplicate_of_id else "articles"] += 1
+                quiet = is_stale_history(session, article, quiet_days)
                 text, headline_end = detector_input(session, article)
                 for claim in sorted(detect_claims(text), key=lambda c: provenance_rank(c, headline_end)):
-                    decision = record_claim(session, article=article, claim=claim, run_id=run_id)
+                    decision = record_claim(session, article=article, claim=claim, run_id=run_id, quiet=quiet)
                     counts["claims_new" if decision.is_new_row else "claims_known"] += 1
+                    counts["claims_history_quiet"] += quiet and decision.is_new_row
                     if decision.kind is None:
                         continue
                     counts[f"alerts_{decision.kind.lower()}"] += 1
@@ -248,8 +276,29 @@ def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
     return dict(counts)
 
 
+def is_stale_history(session, article: Article, quiet_days: int = HISTORY_QUIET_DAYS) -> bool:
+    """Tell whether an article is old news found by a history walk (its claims update clusters, alert no one).
+
+    True when the run that fetched it walked history without alert_history, and the article was
+    published more than `quiet_days` before that run started.
+
+    Args:
+        session: the caller's session.
+        article: a stored article.
+        quiet_days: how old an article must be to count as stale.
+    """
+    if article.published is None or article.raw_page_id is None:
+        return False
+    run = session.scalar(select(CrawlRun).join(RawPage, RawPage.run_id == CrawlRun.id)
+                         .where(RawPage.id == article.raw_page_id))
+    options = (run.options or {}) if run else {}
+    if not options.get("since") or options.get("alert_history"):
+        return False
+    return article.published < run.started_at - timedelta(days=quiet_days)
+
+
 def send_alerts(settings: Settings, run_key: str) -> dict:
-    """Deliver every pending outbox row whose retry time has come.
+    """Deliver every pending outbox row whose retry time has come (nothing in a dry run: rows stay queued).
 
     Args:
         settings: the run's settings.
@@ -257,7 +306,13 @@ def send_alerts(settings: Settings, run_key: str) -> dict:
     """
     with open_sessions(settings) as Session:
         with Session() as session, session.begin():
-            run_id = store.upsert_run(session, run_key).id
+            run = store.upsert_run(session, run_key)
+            run_id, dry_run = run.id, bool((run.options or {}).get("dry_run"))
+        if dry_run:
+            with Session() as session:
+                queued = session.scalar(select(func.count()).select_from(Delivery).where(Delivery.state == "pending"))
+            log.info("dry run: %d delivery(ies) stay queued, nothing is sent", queued)
+            return {"sent": 0, "dry_run": 1, "not_sent": queued}
         env = alert_env(settings)
         report = alerts.deliver_pending(
             Session, alerts.load_channels(env), run_id=run_id, policy=alerts.load_delivery_policy(env)
@@ -279,17 +334,35 @@ def finish_run(settings: Settings, run_key: str, summary: dict) -> None:
         run.finished_at = utcnow()
 
 
-def run_pipeline(settings: Settings, run_key: str, *, crawl: bool = True) -> dict:
+def report_run(settings: Settings, run_key: str) -> dict:
+    """Close a run: record how each outlet fared and the end time; the counts and failed outlets by name.
+
+    Args:
+        settings: the run's settings.
+        run_key: the run's unique name.
+    """
+    outcome = summarize_outlets(settings, run_key)
+    with open_sessions(settings) as Session, Session() as session, session.begin():
+        run = store.upsert_run(session, run_key)
+        run.stats = {**(run.stats or {}), "outlets": outcome}
+        run.finished_at = utcnow()
+    return outcome
+
+
+def run_pipeline(settings: Settings, run_key: str, *, crawl: bool = True, options: RunOptions | None = None) -> dict:
     """Run every step once, in order, and return their summaries by step name.
 
     Args:
         settings: the run's settings.
         run_key: the run's unique name.
         crawl: False to work only on pages already stored.
+        options: outlets, since, alert_history, dry_run (default: every enabled outlet, no history).
     """
-    summary = {"prepare": prepare_database(settings)}
+    keys = prepare_run(settings, run_key, options)
+    summary = {"prepare": {"database": _redact_url(settings.database_url), "outlets": len(keys)}}
     if crawl:
-        summary["crawl"] = crawl_sources(settings, run_key)
+        concurrency = int(settings.extra.get("TW_CRAWL_CONCURRENCY") or DEFAULT_CONCURRENCY)
+        summary["crawl"] = crawl_outlets(settings, run_key, keys, concurrency)
     summary["parse"] = parse_pages(settings, run_key)
     summary["dedupe"] = dedupe_articles(settings, run_key)
     summary["detect"] = detect_claims_in_articles(settings, run_key)

@@ -9,7 +9,17 @@ from sqlalchemy import select
 
 from pipeline.db import make_engine, make_sessionmaker
 from pipeline.models import RawPage
-from pipeline.store import fetched_identities, upsert_raw_page, upsert_run, upsert_source
+from pipeline.models import Source
+from pipeline.store import (
+    fetched_identities,
+    read_checkpoints,
+    save_checkpoint,
+    upsert_raw_page,
+    upsert_run,
+    upsert_source,
+)
+
+HISTORY_PREFIX = "history:"
 
 
 def database_url_from(settings) -> str:
@@ -35,6 +45,44 @@ def read_known_identities(database_url: str, source_key: str) -> dict[str, datet
     try:
         with make_sessionmaker(engine)() as session:
             return fetched_identities(session, source_key)
+    finally:
+        engine.dispose()
+
+
+def read_history_checkpoints(database_url: str, source_key: str) -> dict[str, str]:
+    """Return sitemap URL -> lastmod marker of every history sitemap a source finished walking.
+
+    Args:
+        database_url: SQLAlchemy URL of the store.
+        source_key: the source key.
+    """
+    engine = make_engine(database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            source_id = session.scalar(select(Source.id).where(Source.key == source_key))
+            if source_id is None:
+                return {}
+            rows = read_checkpoints(session, source_id, HISTORY_PREFIX)
+            return {name.removeprefix(HISTORY_PREFIX): row.marker or "" for name, row in rows.items()}
+    finally:
+        engine.dispose()
+
+
+def save_history_checkpoint(database_url: str, source_key: str, sitemap_url: str, marker: str) -> None:
+    """Record that every article of a history sitemap was handled (a resumed walk skips it).
+
+    Args:
+        database_url: SQLAlchemy URL of the store.
+        source_key: the source key.
+        sitemap_url: the sitemap's URL.
+        marker: its lastmod as the index gave it ("" when none).
+    """
+    engine = make_engine(database_url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            source_id = session.scalar(select(Source.id).where(Source.key == source_key))
+            if source_id is not None:
+                save_checkpoint(session, source_id, HISTORY_PREFIX + sitemap_url, marker)
     finally:
         engine.dispose()
 

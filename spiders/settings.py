@@ -21,6 +21,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# A resolver that has not answered in this time will not: give up (the default waits a minute).
+DNS_TIMEOUT = 10
+
 # Limits: article pages are a few hundred KB; anything far bigger is not an article.
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
@@ -34,6 +37,10 @@ RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # counted in the crawl summary; ERROR is ke
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
+    # Last before the download: requests that waited for robots.txt are stopped too.
+    "spiders.middlewares.HostBreakerMiddleware": 900,
+    "spiders.middlewares.CachedRobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
     "spiders.middlewares.RetryDelayMiddleware": 560,
@@ -54,3 +61,5 @@ TW_SITEMAP_MONTHS = 2  # newest monthly sitemaps read per run
 TW_LISTING_PAGES = 1  # listing pages per listing (/news/, /news/18, ...)
 TW_SITEMAP_URLS = []  # sitemap indexes to read instead of those robots.txt names
 TW_SUMMARY_PATH = None  # where the crawl summary JSON goes (also the summary_path spider argument)
+TW_ROBOTS_CACHE_DIR = None  # where robots.txt answers are kept between crawls (None: not kept)
+TW_ROBOTS_CACHE_SECONDS = 86400  # how long a kept robots.txt is trusted (Google keeps it up to a day)

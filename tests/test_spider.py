@@ -133,7 +133,7 @@ def test_scrapy_overrides_take_settings_env_and_explicit_values(tmp_path):
                         extra={"TW_SCRAPY_DOWNLOAD_DELAY": "0", "TW_OTHER": "x"})
     values = build_scrapy_overrides(settings, {"RETRY_TIMES": 1})
     assert values == {"TW_ALLOW_PRIVATE_HOSTS": "True", "TW_CRAWL_MAX_PAGES": "7", "DOWNLOAD_DELAY": "0",
-                      "RETRY_TIMES": "1"}
+                      "RETRY_TIMES": "1", "TW_ROBOTS_CACHE_DIR": str(tmp_path / "robots")}
 
 
 # --- real crawls against the mirror -----------------------------------------------------------

@@ -84,7 +84,8 @@ class GenericSpider(MoscowTimesSpider):
             "feeds": list(config.feeds),
             "listings": list(config.listings),
             "listing_page_size": 1,
-            "sitemap_indexes": list(config.sitemaps),
+            # A history walk also reads the archive sitemaps (years of links a regular crawl never needs).
+            "sitemap_indexes": list(config.sitemaps) + (list(config.history_sitemaps) if self.since else []),
             "news_indexes": [],
             "extra_hosts": list(config.allowed_domains),
             "month_sitemap": r"(\d{4})-(\d{1,2})\.xml$",
@@ -97,6 +98,8 @@ class GenericSpider(MoscowTimesSpider):
                 self.max_concurrent_requests = config.concurrency
         self.cutoff = (datetime.now(timezone.utc) - timedelta(days=config.max_age_days)
                        if config.max_age_days else None)
+        if self.since:
+            self.cutoff = self.since
 
     @classmethod
     def update_settings(cls, settings):
@@ -126,15 +129,22 @@ class GenericSpider(MoscowTimesSpider):
 
     # --- discovery -----------------------------------------------------------------------------
 
+    def sitemap_start_requests(self):
+        """Go straight to the sitemaps the source file names (no robots.txt round trip for their names)."""
+        yield from self.sitemap_requests([])
+
     def sitemap_requests(self, named: list[str]):
         """Read only the sitemaps the source file names (robots.txt often lists years of archives)."""
         yield from super().sitemap_requests([])
 
     def follow_index(self, entries: list[discovery.Entry], origin: str, depth: int):
-        """Follow the newest children of a sitemap index, skipping those dated before the age limit."""
+        """Follow the newest children of a sitemap index, skipping those dated before the age limit.
+
+        A history walk follows every child dated since its start date.
+        """
         fresh = [e for e in entries if not self.skip_reason(e.date)]
         fresh.sort(key=lambda e: e.date or datetime.max.replace(tzinfo=timezone.utc), reverse=True)
-        yield from super().follow_index(fresh[:MAX_SITEMAP_CHILDREN], origin, depth)
+        yield from super().follow_index(fresh if self.since else fresh[:MAX_SITEMAP_CHILDREN], origin, depth)
 
     def feed_entries(self, body: bytes) -> list[discovery.Entry]:
         """Return a feed's links and dates: outlets serve RSS 2.0 or Atom."""
@@ -169,12 +179,14 @@ class GenericSpider(MoscowTimesSpider):
         """
         chain = request.meta.get("redirect_urls")
         if chain and request.cb_kwargs.get("identity"):
+            self.article_done(request.cb_kwargs["identity"])
             self.record_error(chain[0], "redirect_loop")
 
     def on_article_error(self, failure):
         """Count why an article was not fetched, naming hostile-input reasons the parent lumps together."""
         reason = name_hostile_failure(failure)
         if reason:
+            self.article_done(failure.request.cb_kwargs.get("identity"))
             # After redirects, name the article URL the feed gave, not the last hop.
             self.record_error((failure.request.meta.get("redirect_urls") or [failure.request.url])[0], reason)
             return
@@ -184,6 +196,10 @@ class GenericSpider(MoscowTimesSpider):
         """Count a feed, sitemap or listing that could not be read; the rest of the run goes on."""
         reason = name_hostile_failure(failure)
         if reason:
+            if reason == "private_host":
+                self.note_entry_failure(failure, reason)  # we refused to go there: not reached
+            else:
+                self.answered += 1  # the host answered; what it sent was refused
             self.record_error(failure.request.url, f"discovery_{reason}")
             return
         super().on_discovery_error(failure)

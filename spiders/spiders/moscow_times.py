@@ -32,7 +32,8 @@ from twisted.internet.error import ConnectError, TimeoutError as TwistedTimeoutE
 from pipeline.dedupe import url_identity
 from spiders import discovery
 from spiders.items import RawPageItem
-from spiders.pipelines import database_url_from, read_known_identities
+from spiders.middlewares import HostUnreachable, fail_fast_reason
+from spiders.pipelines import database_url_from, read_history_checkpoints, read_known_identities, save_history_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,12 @@ def is_private_host(host: str) -> bool:
 
 
 def classify_failure(failure) -> str:
-    """Name why a request failed, for the summary ("http_500", "timeout", "too_large", "robots", ...)."""
+    """Name why a request failed, for the summary ("http_500", "timeout", "dns", "refused", "tls", "robots", ...)."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
+    reason = fail_fast_reason(failure.value)
+    if reason:
+        return reason
     if failure.check(IgnoreRequest):
         return "robots" if "robots" in str(failure.value).lower() else "ignored"
     if failure.check(DownloadTimeoutError, TwistedTimeoutError):
@@ -85,8 +89,24 @@ class MoscowTimesSpider(scrapy.Spider):
     source_key = "moscow_times"
 
     def __init__(self, base_url: str | None = None, run_key: str | None = None,
-                 summary_path: str | None = None, *args, **kwargs):
+                 summary_path: str | None = None, *args, walk: str | None = None, since: str | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        # Feeds are read every crawl; sitemaps and listings when the caller says they are due.
+        self.walk = set(walk.split(",")) if walk else {"sitemaps", "listings"}
+        # A history walk: sitemaps back to this date, resumable through checkpoints.
+        self.since = discovery.parse_date(since) if since else None
+        if since and self.since is None:
+            raise ValueError(f"since={since!r} is not a date (YYYY-MM-DD)")
+        if self.since:
+            self.walk.add("sitemaps")
+        self.history_done: dict[str, str] = {}
+        self.history_pending: dict[str, set[str]] = {}  # sitemap URL -> article identities not yet handled
+        self.history_via: dict[str, list[str]] = {}  # article identity -> history sitemaps that listed it
+        self.history_markers: dict[str, str] = {}  # history sitemap URL -> its lastmod in the index
+        self.answered = 0  # entry points (robots, feeds, sitemaps, listings) that gave any HTTP answer
+        self.entry_failures: Counter = Counter()
+        self.failed_hosts: dict[str, str] = {}
         self.rules = discovery.DISCOVERY[self.source_key]
         self.source_name = self.rules["name"]
         self.base_url_arg = base_url
@@ -139,15 +159,26 @@ class MoscowTimesSpider(scrapy.Spider):
         """Load what is already stored, then ask for robots.txt, the feeds and the listings."""
         if self.database_url:
             self.known = read_known_identities(self.database_url, self.source_key)
-        log.info("%s: crawling %s; %d pages already stored", self.name, self.base_url, len(self.known))
-        yield scrapy.Request(f"{self.base_url}/robots.txt", callback=self.parse_robots,
-                             errback=self.on_robots_error, priority=20, dont_filter=True)
+            if self.since:
+                self.history_done = read_history_checkpoints(self.database_url, self.source_key)
+        log.info("%s: crawling %s; %d pages already stored; walking feeds%s%s", self.name, self.base_url,
+                 len(self.known), "".join(f", {kind}" for kind in sorted(self.walk)),
+                 f"; history back to {self.since:%Y-%m-%d}" if self.since else "")
+        if "sitemaps" in self.walk:
+            for request in self.sitemap_start_requests():
+                yield request
         for path in self.rules["feeds"]:
             yield self.discovery_request(urljoin(self.base_url + "/", path.lstrip("/")), self.parse_feed, "rss")
-        for path in self.rules["listings"]:
-            for url in discovery.build_listing_urls(self.base_url, path, self.listing_pages,
-                                              self.rules["listing_page_size"]):
-                yield self.discovery_request(url, self.parse_listing, "listing")
+        if "listings" in self.walk:
+            for path in self.rules["listings"]:
+                for url in discovery.build_listing_urls(self.base_url, path, self.listing_pages,
+                                                        self.rules["listing_page_size"]):
+                    yield self.discovery_request(url, self.parse_listing, "listing")
+
+    def sitemap_start_requests(self):
+        """Ask robots.txt which sitemaps the site has (parse_robots follows them)."""
+        yield scrapy.Request(f"{self.base_url}/robots.txt", callback=self.parse_robots,
+                             errback=self.on_robots_error, priority=20, dont_filter=True)
 
     def discovery_request(self, url: str, callback, origin: str, **cb_kwargs) -> scrapy.Request:
         """Build a request for a feed, sitemap or listing (ahead of article requests)."""
@@ -156,13 +187,24 @@ class MoscowTimesSpider(scrapy.Spider):
 
     def parse_robots(self, response):
         """Read the sitemaps robots.txt names (or the configured ones) and ask for them."""
+        self.answered += 1
         named = discovery.read_robots_sitemaps(response.text) if response.status == 200 else []
         yield from self.sitemap_requests(named)
 
     def on_robots_error(self, failure):
         """Without robots.txt, fall back to the site's usual sitemap path."""
-        log.info("robots.txt unavailable (%s); using default sitemap paths", classify_failure(failure))
+        reason = classify_failure(failure)
+        self.note_entry_failure(failure, reason)
+        log.info("robots.txt unavailable (%s); using default sitemap paths", reason)
         yield from self.sitemap_requests([])
+
+    def note_entry_failure(self, failure, reason: str) -> None:
+        """Count an entry point's failure: an HTTP answer still shows the site is there."""
+        if failure.check(HttpError):
+            self.answered += 1
+            return
+        self.entry_failures[reason] += 1
+        self.failed_hosts.setdefault(discovery.read_host(failure.request.url), reason)
 
     def sitemap_requests(self, named: list[str]):
         """Yield requests for the sitemap indexes and their Google News siblings."""
@@ -176,8 +218,9 @@ class MoscowTimesSpider(scrapy.Spider):
             for name in self.rules["news_indexes"]:
                 yield self.discovery_request(urljoin(index, name), self.parse_sitemap, "news_sitemap", depth=0)
 
-    def parse_sitemap(self, response, origin: str, depth: int):
+    def parse_sitemap(self, response, origin: str, depth: int, marker: str | None = None):
         """Follow an index (newest monthly children only) or read a urlset's article entries."""
+        self.answered += 1
         try:
             kind, entries = discovery.read_sitemap(response.body)
         except ValueError:
@@ -187,20 +230,54 @@ class MoscowTimesSpider(scrapy.Spider):
             yield from self.follow_index(entries, origin, depth)
             return
         self.entries_by_origin[origin] += len(entries)
+        via = response.request.url if self.since and marker is not None else None
+        if via:
+            self.history_pending[via] = set()
+            self.history_markers[via] = marker
         for entry in entries:
-            yield from self.consider_article(entry.url, entry.date)
+            yield from self.consider_article(entry.url, entry.date, via=via)
+        if via:
+            self.finish_history_entry(via, None)  # done now if every entry was known or skipped
 
     def follow_index(self, entries: list[discovery.Entry], origin: str, depth: int):
-        """Request the children of a sitemap index; monthly ones are limited to the newest months."""
+        """Request the children of a sitemap index; monthly ones are the newest months (back to `since` in a history walk).
+
+        A history walk skips children it finished before with the same lastmod (a resumed walk).
+        """
         if depth >= 2:
             return
+        dates = {e.url: e.date for e in entries}
         urls = [e.url for e in entries if discovery.is_allowed(e.url, self.allowed_domains)]
         pattern = self.rules["month_sitemap"]
         monthly = [u for u in urls if discovery.read_month(u, pattern)]
-        chosen = discovery.pick_recent_months(monthly, pattern, self.sitemap_months)
+        if self.since:
+            first = (self.since.year, self.since.month)
+            chosen = [u for u in monthly if discovery.read_month(u, pattern) >= first]
+        else:
+            chosen = discovery.pick_recent_months(monthly, pattern, self.sitemap_months)
         chosen += [u for u in urls if u not in monthly]
         for url in chosen:
-            yield self.discovery_request(url, self.parse_sitemap, origin, depth=depth + 1)
+            marker = dates[url].isoformat() if dates.get(url) else ""
+            if self.since and self.history_done.get(url) == marker:
+                self.skipped["history_done"] += 1
+                continue
+            yield self.discovery_request(url, self.parse_sitemap, origin, depth=depth + 1,
+                                         marker=marker if self.since else None)
+
+    def finish_history_entry(self, sitemap_url: str, identity: str | None) -> None:
+        """Note that an article a history sitemap listed was handled; checkpoint the sitemap when all are.
+
+        The checkpoint is written at once, so a walk killed halfway resumes after its finished sitemaps.
+        """
+        pending = self.history_pending.get(sitemap_url)
+        if pending is None:
+            return
+        pending.discard(identity)
+        if not pending:
+            del self.history_pending[sitemap_url]
+            if self.database_url:
+                save_history_checkpoint(self.database_url, self.source_key, sitemap_url,
+                                        self.history_markers.pop(sitemap_url, ""))
 
     def feed_entries(self, body: bytes) -> list[discovery.Entry]:
         """Return a feed's item links and publication dates (the site serves RSS 2.0)."""
@@ -208,6 +285,7 @@ class MoscowTimesSpider(scrapy.Spider):
 
     def parse_feed(self, response, origin: str):
         """Read a feed's item links and publication dates."""
+        self.answered += 1
         entries = self.feed_entries(response.body)
         self.entries_by_origin[origin] += len(entries)
         for entry in entries:
@@ -215,6 +293,7 @@ class MoscowTimesSpider(scrapy.Spider):
 
     def parse_listing(self, response, origin: str):
         """Read article links from a listing page (other links are navigation and are ignored)."""
+        self.answered += 1
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href)
             if self.article_url(url):
@@ -224,6 +303,7 @@ class MoscowTimesSpider(scrapy.Spider):
     def on_discovery_error(self, failure):
         """Count a feed, sitemap or listing that could not be read; the rest of the run goes on."""
         reason = classify_failure(failure)
+        self.note_entry_failure(failure, reason)
         self.record_error(failure.request.url, f"discovery_{reason}")
 
     # --- articles ------------------------------------------------------------------------------
@@ -244,10 +324,11 @@ class MoscowTimesSpider(scrapy.Spider):
         """Name why a listed article is not wanted regardless of its URL (None: it is wanted)."""
         return None
 
-    def consider_article(self, url: str, date: datetime | None):
+    def consider_article(self, url: str, date: datetime | None, via: str | None = None):
         """Request an article unless it is off-site, not an article, already requested or already stored.
 
         A stored article is fetched again only when the feed or sitemap dates it after our last fetch.
+        `via` names the history sitemap that listed it, which is done when all its articles are.
         """
         if not discovery.is_allowed(url, self.allowed_domains):
             self.skipped["offsite"] += 1
@@ -274,11 +355,15 @@ class MoscowTimesSpider(scrapy.Spider):
         self.scheduled.add(identity)
         if known_at is not None:
             self.refetching.add(identity)
+        if via:
+            self.history_pending[via].add(identity)
+            self.history_via.setdefault(identity, []).append(via)
         yield scrapy.Request(canonical, callback=self.parse_article, errback=self.on_article_error,
                              cb_kwargs={"identity": identity})
 
     def parse_article(self, response, identity: str):
         """Yield the raw page (no parsing), unless the response is not an HTML article."""
+        self.article_done(identity)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         if content_type and "html" not in content_type.lower():
             self.skipped["not_html"] += 1
@@ -298,8 +383,14 @@ class MoscowTimesSpider(scrapy.Spider):
             fetched_at=datetime.now(timezone.utc),
         )
 
+    def article_done(self, identity: str | None) -> None:
+        """Note that an article request ended (fetched or failed), for history checkpoints."""
+        for sitemap_url in self.history_via.pop(identity, []) if identity else []:
+            self.finish_history_entry(sitemap_url, identity)
+
     def on_article_error(self, failure):
         """Count why an article was not fetched (robots, HTTP status, timeout, size...)."""
+        self.article_done(failure.request.cb_kwargs.get("identity"))
         reason = classify_failure(failure)
         if reason == "robots":
             self.skipped["robots"] += 1
@@ -343,7 +434,19 @@ class MoscowTimesSpider(scrapy.Spider):
             "error_pages": self.error_pages,
             "entries": dict(self.entries_by_origin),
             "requests": stats.get_value("downloader/request_count", 0),
+            "walked": sorted({"feeds", *self.walk}),
+            "since": self.since.date().isoformat() if self.since else None,
+            "entry_points": {"answered": self.answered, "failed": dict(self.entry_failures)},
+            "unreachable": self.unreachable(),
         }
+
+    def unreachable(self) -> str | None:
+        """Say why the outlet could not be reached at all ("dns: www.bbc.com, ..."), or None when it answered."""
+        if self.answered or self.fetched or not self.entry_failures:
+            return None
+        reason = self.entry_failures.most_common(1)[0][0]
+        hosts = sorted(host for host, why in self.failed_hosts.items() if why == reason)
+        return f"{reason}: {', '.join(hosts)}" if hosts else reason
 
     def closed(self, reason: str) -> None:
         """Write the summary JSON (atomically) where the caller asked."""
