@@ -130,6 +130,9 @@ def run(
     run_key = steps.default_run_key()
     summary = steps.run_pipeline(settings, run_key, crawl=not no_crawl, options=options)
     _print_summary(f"Transfer Watch run {run_key}", summary)
+    crawl = summary.get("crawl", {})
+    if crawl.get("outlets_failed") and not crawl.get("outlets_ok"):
+        raise typer.Exit(1)
 
 
 @app.command()

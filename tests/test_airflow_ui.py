@@ -104,7 +104,7 @@ def test_make_airflow_runs_a_run_triggered_through_the_api_against_the_mirror(tm
             assert dag["max_active_runs"] == 1
             assert dag["is_paused"] is True, "the DAG must wait for the user, paused"
             tasks = requests.get(f"{base}/api/v2/dags/transfer_watch/tasks", headers=headers, timeout=10).json()
-            assert {t["task_id"] for t in tasks["tasks"]} >= {"prepare", "crawl", "parse", "dedupe", "detect", "alert"}
+            assert {t["task_id"] for t in tasks["tasks"]} >= {"prepare", "crawl", "parse", "dedupe", "detect", "alert", "report"}
             assert all(t.get("doc_md") for t in tasks["tasks"]), "every task explains itself"
             example = requests.get(f"{base}/api/v2/dags/example_bash_operator", headers=headers, timeout=10)
             assert example.status_code == 404, "example DAGs must be off"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import json
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +15,10 @@ from sqlalchemy import func, select
 
 from pipeline.db import make_engine, make_sessionmaker
 from pipeline.mirror import start_mirror
-from pipeline.models import Alert, Article, Claim, Delivery
+from pipeline.mirror.outlets import start_outlets
+from pipeline.models import Alert, Article, Claim, Delivery, SourceCrawl
 from tests.airflow_home import AIRFLOW, airflow_env
+from tests.servers import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DAG_FILE = PROJECT_ROOT / "dags" / "transfer_watch.py"
@@ -32,6 +37,7 @@ def test_dag_file_has_no_heavy_top_level_imports():
 
 def test_dag_structure(tmp_path):
     code = (
+        "import json\n"
         "from airflow.dag_processing.dagbag import DagBag\n"
         f"bag = DagBag({str(PROJECT_ROOT / 'dags')!r})\n"
         "assert not bag.import_errors, bag.import_errors\n"
@@ -39,13 +45,45 @@ def test_dag_structure(tmp_path):
         "print(sorted(dag.task_ids), dag.max_active_runs, sorted(dag.tags), bool(dag.doc_md),"
         " min(t.retries for t in dag.tasks))\n"
         "print([t.task_id for t in dag.topological_sort()])\n"
+        "tasks = {t.task_id: {'pool': t.pool, 'rule': str(t.trigger_rule.value), 'up': sorted(t.upstream_task_ids),"
+        " 'mapped': type(t).__name__.endswith('MappedOperator')} for t in dag.tasks}\n"
+        "params = {k: dict(v.schema, default=v.value, description=v.description) for k, v in dag.params.items()}\n"
+        "print(json.dumps({'tasks': tasks, 'params': params, 'schedule': str(dag.timetable.delta)}))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    summary, order = result.stdout.strip().splitlines()[-2:]
-    assert summary.startswith("['alert', 'crawl', 'dedupe', 'detect', 'parse', 'prepare'] 1 ")
+    summary, order, details = result.stdout.strip().splitlines()[-3:]
+    assert summary.startswith("['alert', 'crawl', 'dedupe', 'detect', 'parse', 'prepare', 'report'] 1 ")
     assert "'transfer-watch'" in summary and summary.endswith("True 2")
-    assert order == "['prepare', 'crawl', 'parse', 'dedupe', 'detect', 'alert']"
+    assert order == "['prepare', 'crawl', 'parse', 'dedupe', 'detect', 'alert', 'report']"
+    details = json.loads(details)
+    tasks, params = details["tasks"], details["params"]
+    # One crawl per outlet (mapped over prepare's list), in the pool that bounds concurrent crawls.
+    assert tasks["crawl"]["mapped"] is True and tasks["crawl"]["up"] == ["prepare"]
+    assert tasks["crawl"]["pool"] == "transfer_watch_crawl"
+    # The join runs whatever each crawl did; a failed prepare still fails the run's last task.
+    assert tasks["parse"]["rule"] == "all_done" and tasks["report"]["up"] == ["alert", "prepare"]
+    assert not any(tasks[t]["mapped"] for t in ("parse", "dedupe", "detect", "alert", "report"))
+    assert set(params) >= {"outlets", "since", "dry_run", "alert_history"}
+    assert all(params[name].get("description") for name in params)
+    assert params["outlets"]["default"] == [] and params["since"]["format"] == "date"
+    assert params["dry_run"]["default"] is False
+    assert details["schedule"] == "0:05:00"
+
+
+MIRRORED = ("moscow_times", "kyiv_independent", "meduza_en", "yonhap_en", "rferl")
+
+
+def mirrored_sources(tmp_path: Path, down_port: int) -> Path:
+    """The shipped source files plus `down`, an outlet whose server refuses connections."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for path in (PROJECT_ROOT / "sources").glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    (folder / "down.yaml").write_text(
+        f"key: down\nname: Down Outlet\nbase_url: http://127.0.0.1:{down_port}\nfeeds: [/rss]\n"
+        "allow_private_hosts: true\n", encoding="utf-8")
+    return folder
 
 
 def test_dag_waits_for_the_user_and_never_runs_at_unpause(tmp_path):
@@ -88,18 +126,23 @@ def test_without_a_shared_jwt_secret_the_ui_says_why_tasks_cannot_start(tmp_path
 
 
 @pytest.mark.airflow
-def test_airflow_dags_test_runs_the_pipeline_against_the_mirror(tmp_path, receiver):
+def test_airflow_dags_test_maps_the_crawl_over_the_outlets_and_goes_on_without_a_dead_one(tmp_path, receiver):
     env = airflow_env(tmp_path)
     database = tmp_path / "tw.db"
     migrate = subprocess.run([str(AIRFLOW), "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
     assert migrate.returncode == 0, migrate.stderr[-3000:]
-    with start_mirror() as mirror:
+    with start_mirror() as mirror, start_outlets() as outlets:
         env.update(
             TW_DATABASE_URL=f"sqlite:///{database}",
+            TW_STATE_DIR=str(tmp_path / "state"),
+            TW_SOURCES_DIR=str(mirrored_sources(tmp_path, free_port())),
+            # Only mirrored outlets (and the dead one): tests never reach the live sites.
+            TW_SOURCES=",".join(MIRRORED + ("down",)),
             TW_MOSCOW_TIMES_BASE_URL=mirror.base_url,
-            # Only the mirrored outlet: tests never reach the live sites.
-            TW_SOURCES="moscow_times",
+            **{f"TW_SOURCE_{key.upper()}_BASE_URL": outlets.source_url(key) for key in MIRRORED[1:]},
             TW_ALLOW_PRIVATE_HOSTS="1",
+            TW_SCRAPY_DOWNLOAD_DELAY="0",
+            TW_SCRAPY_AUTOTHROTTLE_ENABLED="False",
             TW_SLACK_WEBHOOK_URL=receiver.url,
             TW_ALERT_RATE_PER_SECOND="100",
         )
@@ -110,8 +153,21 @@ def test_airflow_dags_test_runs_the_pipeline_against_the_mirror(tmp_path, receiv
         article_paths = [p for p in mirror.paths() if "-a99" in p]
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-5000:]
-    assert "state=success" in log or "success" in log.lower()
     assert article_paths, "the DAG's crawl fetched no article from the mirror"
+
+    with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as meta:
+        (run_state,) = meta.execute("select state from dag_run").fetchone()
+        crawls = {row[0]: row[1:] for row in meta.execute(
+            "select rendered_map_index, state, try_number, pool from task_instance where task_id = 'crawl'")}
+        others = dict(meta.execute("select task_id, state from task_instance where task_id != 'crawl'"))
+    # One task instance per outlet, named after it; the dead one failed at once (no retry) and the run
+    # succeeded with the others.
+    assert set(crawls) == set(MIRRORED) | {"down"}
+    assert crawls["down"][:2] == ("failed", 1)
+    assert all(crawls[key][0] == "success" for key in MIRRORED)
+    assert {pool for *_, pool in crawls.values()} == {"transfer_watch_crawl"}
+    assert set(others.values()) == {"success"} and run_state == "success"
+    assert "OUTLET FAILED: down: could not be reached (refused: 127.0.0.1)" in log
 
     engine = make_engine(f"sqlite:///{database}")
     Session = make_sessionmaker(engine)
@@ -122,7 +178,11 @@ def test_airflow_dags_test_runs_the_pipeline_against_the_mirror(tmp_path, receiv
                                 Claim.category == "artillery_ammunition")
         ).all()
         sent = session.scalars(select(Alert.uid).join(Delivery).where(Delivery.state == "sent")).all()
+        outcomes = {row.source.key: (row.state, row.reason) for row in session.scalars(select(SourceCrawl))}
     engine.dispose()
-    assert articles >= 12
+    assert articles >= len(mirror.expected_articles()) + 3 * (len(MIRRORED) - 1)
     assert any("million" in claim.sentence.lower() for claim in shells)  # the seed article's figure
-    assert sent and sorted(receiver.uids()) == sorted(sent)
+    assert outcomes["down"][0] == "failed" and "refused" in outcomes["down"][1]
+    assert all(outcomes[key] == ("ok", None) for key in MIRRORED)
+    # Four outlets carry the same three stories: each transfer is alerted once, whoever crawled it.
+    assert sent and sorted(receiver.uids()) == sorted(sent) and len(set(sent)) == len(sent)

@@ -548,7 +548,10 @@ def rferl_page(story: dict, moment: datetime, path: str) -> str:
 
 
 def rferl_routes(pages: list[Page], now: datetime) -> dict[str, Handler]:
-    """RFE/RL (Pangea): /api/<code> RSS whose guids are the short /a/<id>.html; a sitemap index with an old child."""
+    """RFE/RL (Pangea): /api/<code> RSS whose guids are the short /a/<id>.html; a sitemap index whose older
+    children are the archive (dated months back: only a history walk reads them)."""
+    archive = rferl_archive(now)
+
     def feed(base: str) -> str:
         items = [f"<item><title>{escape(p.title)}</title><link>{base}/rferl{p.path}</link>"
                  f"<guid>{base}/rferl/a/{p.path.rsplit('/', 1)[1]}</guid><pubDate>{format_datetime(ago(now, i))}</pubDate>"
@@ -557,19 +560,71 @@ def rferl_routes(pages: list[Page], now: datetime) -> dict[str, Handler]:
         return rss(base, "RFE/RL", "https://www.rferl.org", items)
 
     def index(base: str) -> str:
-        return sitemap_index([(f"{base}/rferl/sitemap_1.xml", ago(now, 0)),
-                              (f"{base}/rferl/sitemap_2.xml", now - timedelta(days=400))])
+        return sitemap_index([(f"{base}/rferl/sitemap_1.xml", ago(now, 0))]
+                             + [(f"{base}/rferl/sitemap_{n}.xml", moment) for n, (_, moment) in enumerate(archive, 2)])
 
     def fresh(base: str) -> str:
         return urlset([f"<url><loc>{base}/rferl{p.path}</loc><lastmod>{ago(now, i).isoformat()}</lastmod></url>"
                        for i, p in enumerate(pages)])
 
-    def old(base: str) -> str:
-        moment = (now - timedelta(days=400)).isoformat()
-        return urlset([f"<url><loc>{base}/rferl/a/an-archived-story/31000001.html</loc><lastmod>{moment}</lastmod></url>"])
+    def old(page: Page, moment: datetime) -> Handler:
+        return text_reply(lambda base: urlset([f"<url><loc>{base}/rferl{page.path}</loc>"
+                                               f"<lastmod>{moment.isoformat()}</lastmod></url>"]), XML)
 
     routes = {"/rferl/api/zrqiteuuir": text_reply(feed, RSS), "/rferl/sitemap.xml": text_reply(index, XML),
-              "/rferl/sitemap_1.xml": text_reply(fresh, XML), "/rferl/sitemap_2.xml": text_reply(old, XML)}
+              "/rferl/sitemap_1.xml": text_reply(fresh, XML)}
+    for n, (page, moment) in enumerate(archive, 2):
+        routes[f"/rferl/sitemap_{n}.xml"] = old(page, moment)
+        routes[f"/rferl{page.path}"] = page_handler(page)
     routes.update({f"/rferl{p.path}": page_handler(p) for p in pages})
     return routes
 
+
+# Older reporting in RFE/RL's archive: the same transfer as its figure grew (days before the mirror's "now").
+ARCHIVE = (
+    {
+        "days_ago": 700,
+        "title": "North Korea has sent Russia a million artillery shells, Seoul's spy agency says",
+        "author": "RFE/RL",
+        "paragraphs": [
+            "North Korea has sent Russia more than one million artillery shells, South Korea's National "
+            "Intelligence Service told lawmakers on Wednesday.",
+            "The agency said the shells were shipped in about ten rounds since August by ship and by air.",
+        ],
+    },
+    {
+        "days_ago": 520,
+        "title": "Seoul says North Korean shell shipments to Russia near five million",
+        "author": "RFE/RL",
+        "paragraphs": [
+            "North Korea has shipped up to 4.8 million artillery shells to Russia, South Korea's defence "
+            "ministry said on Monday, citing some 13,000 containers moved since last year.",
+            "Moscow and Pyongyang deny any arms trade between them.",
+        ],
+    },
+    {
+        "days_ago": 400,
+        "title": "Russia gave North Korea air defence systems, Seoul says",
+        "author": "RFE/RL",
+        "paragraphs": [
+            "Russia has delivered air defence systems to North Korea to protect Pyongyang, South Korea's "
+            "national security adviser said on Friday.",
+            "He said the equipment was sent in return for troops North Korea deployed to fight Ukraine.",
+        ],
+    },
+)
+
+
+def rferl_archive(now: datetime) -> list[tuple[Page, datetime]]:
+    """Return RFE/RL's archived pages with their publication moments, oldest first.
+
+    Args:
+        now: the mirror's serving moment; archive stories are dated days before it.
+    """
+    archive = []
+    for index, story in enumerate(ARCHIVE):
+        moment = (now - timedelta(days=story["days_ago"])).replace(microsecond=0)
+        path = f"/a/{slug(story['title'])[:60].rstrip('-')}/{31000001 + index}.html"
+        archive.append((Page(path, story["title"], rferl_page(story, moment, path).encode("utf-8"), listed=False),
+                        moment))
+    return archive

@@ -32,7 +32,7 @@ from twisted.internet.error import ConnectError, TimeoutError as TwistedTimeoutE
 from pipeline.dedupe import url_identity
 from spiders import discovery
 from spiders.items import RawPageItem
-from spiders.middlewares import HostUnreachable, fail_fast_reason
+from spiders.middlewares import fail_fast_reason
 from spiders.pipelines import database_url_from, read_history_checkpoints, read_known_identities, save_history_checkpoint
 
 log = logging.getLogger(__name__)
@@ -434,6 +434,7 @@ class MoscowTimesSpider(scrapy.Spider):
             "error_pages": self.error_pages,
             "entries": dict(self.entries_by_origin),
             "requests": stats.get_value("downloader/request_count", 0),
+            "retries": stats.get_value("retry/count", 0),
             "walked": sorted({"feeds", *self.walk}),
             "since": self.since.date().isoformat() if self.since else None,
             "entry_points": {"answered": self.answered, "failed": dict(self.entry_failures)},
