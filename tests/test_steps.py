@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from pipeline import steps
 from pipeline.config import load_settings
 from pipeline.mirror import start_mirror
+from pipeline.mirror.outlets import start_outlets
 from pipeline.models import Alert, Article, Claim, ClaimCluster, Delivery, RawPage
 
 
@@ -15,11 +16,16 @@ def count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
 
+WRITTEN = ("kyiv_independent", "meduza_en", "yonhap_en", "rferl")
+
+
 def test_run_twice_on_each_database(database_url, tmp_path, receiver):
+    """Five outlets crawled four at a time write to one store: every article once, every claim alerted once."""
     env = {
         "TW_DATABASE_URL": database_url,
         "TW_STATE_DIR": str(tmp_path / "state"),
-        "TW_SOURCES": "moscow_times",
+        "TW_SOURCES": ",".join(("moscow_times",) + WRITTEN),
+        "TW_CRAWL_CONCURRENCY": "4",
         "TW_ALLOW_PRIVATE_HOSTS": "1",
         "TW_SLACK_WEBHOOK_URL": receiver.url,
         "TW_ALERT_RATE_PER_SECOND": "100",
@@ -27,7 +33,8 @@ def test_run_twice_on_each_database(database_url, tmp_path, receiver):
         "TW_SCRAPY_AUTOTHROTTLE_ENABLED": "False",
         "TW_SCRAPY_DOWNLOAD_DELAY": "0",
     }
-    with start_mirror() as mirror:
+    with start_mirror() as mirror, start_outlets() as outlets:
+        env.update({f"TW_SOURCE_{key.upper()}_BASE_URL": outlets.source_url(key) for key in WRITTEN})
         settings = load_settings({**env, "TW_MOSCOW_TIMES_BASE_URL": mirror.base_url})
         first = steps.run_pipeline(settings, "run-1")
         with steps.open_sessions(settings) as Session, Session() as session:
@@ -42,8 +49,9 @@ def test_run_twice_on_each_database(database_url, tmp_path, receiver):
                     ClaimCluster.category == "artillery_ammunition")
             )
 
-    assert first["crawl"]["new"] == len(mirror.expected_articles())
-    assert before[Article] == len(mirror.expected_articles())
+    expected = len(mirror.expected_articles()) + 3 * len(WRITTEN)
+    assert first["crawl"]["new"] == expected and first["crawl"]["outlets_ok"] == 5
+    assert before[Article] == before[RawPage] == expected
     assert before[Alert] == first["detect"]["alerts_new"] + first["detect"].get("alerts_update", 0) > 0
     assert seed == 1
     assert after == before, "a second run over the same pages changed the store"

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from pipeline import store
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
@@ -69,4 +69,68 @@ def test_changed_content_updates_in_place(sqlite_url):
     with Session() as session:
         assert session.scalar(select(func.count()).select_from(RawPage)) == 1
         assert session.scalar(select(Article.body)) == "Second version."
+    engine.dispose()
+
+
+# --- concurrent writers -----------------------------------------------------------------------
+
+WORKERS = 6
+SHARED_PAGES = 30
+OWN_PAGES = 30
+
+
+def write_like_a_crawl(args: tuple[str, int, float]) -> str:
+    """One crawl process's writes, one short transaction per page, started at the same moment as the others.
+
+    Every worker registers the same run and outlets and stores the same shared identities (two runs of
+    one outlet), plus pages only it has.
+    """
+    import time
+
+    database_url, worker, start_at = args
+    engine = make_engine(database_url)
+    Session = make_sessionmaker(engine)
+    time.sleep(max(0.0, start_at - time.time()))
+    try:
+        with Session() as session, session.begin():
+            run = store.upsert_run(session, "run-1")
+            source = store.upsert_source(session, f"outlet{worker % 3}", "Outlet", "https://example.org")
+            store.start_source_crawl(session, run.id, source.id)
+        pages = [(f"shared:{n}", b"<p>shared %d</p>" % n) for n in range(SHARED_PAGES)]
+        pages += [(f"w{worker}:{n}", b"<p>worker %d page %d</p>" % (worker, n)) for n in range(OWN_PAGES)]
+        for identity, html in pages:
+            with Session() as session, session.begin():
+                source = store.upsert_source(session, f"outlet{worker % 3}", "Outlet", "https://example.org")
+                store.upsert_raw_page(session, source_id=source.id, identity=identity,
+                                      url=f"https://example.org/{identity}", html=html,
+                                      run_id=store.upsert_run(session, "run-1").id)
+        with Session() as session, session.begin():
+            store.finish_source_crawl(session, run.id, source.id, state="ok", stats={"pages": len(pages)})
+    finally:
+        engine.dispose()
+    return "ok"
+
+
+def test_concurrent_crawl_writers_lose_and_double_nothing(database_url):
+    import multiprocessing
+    import time
+
+    from pipeline.models import CrawlRun, Source, SourceCrawl
+
+    upgrade_database(database_url)
+    start_at = time.time() + 8  # every worker imported and connected before the first write
+    with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
+        results = pool.map(write_like_a_crawl, [(database_url, worker, start_at) for worker in range(WORKERS)])
+    assert results == ["ok"] * WORKERS  # no IntegrityError, no "database is locked"
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine)() as session:
+        identities = session.scalars(select(RawPage.identity)).all()
+        assert len(identities) == len(set(identities)) == SHARED_PAGES + WORKERS * OWN_PAGES
+        assert session.scalar(select(func.count()).select_from(CrawlRun)) == 1
+        assert session.scalar(select(func.count()).select_from(Source)) == 3
+        crawls = session.scalars(select(SourceCrawl)).all()
+        assert len(crawls) == 3 and {c.state for c in crawls} == {"ok"}
+        assert sum(c.attempts for c in crawls) == WORKERS
+        if engine.dialect.name == "sqlite":
+            assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
