@@ -8,7 +8,7 @@ export AIRFLOW_HOME := $(CURDIR)/state/airflow
 export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup run test demo demo-reset airflow bench bench-parser train-parser clean
+.PHONY: setup run test demo demo-reset airflow celery celery-stop bench bench-parser train-parser bench-scale bench-freshness clean
 
 $(STAMP):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,9 +35,18 @@ demo-reset:
 
 airflow: setup
 	mkdir -p $(AIRFLOW_HOME)
+	airflow db migrate
+	airflow pools set transfer_watch_crawl 4 "Outlet crawls that may run at once"
 	@echo "Airflow UI: http://localhost:8080  (user admin; password printed below and kept in"
 	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
 	airflow standalone
+
+# CeleryExecutor on this machine: PostgreSQL + Redis + api-server, scheduler, dag-processor, worker (README).
+celery: setup
+	$(PY) deploy/celery_stack.py up
+
+celery-stop:
+	$(PY) deploy/celery_stack.py down
 
 bench: $(STAMP)
 	$(PY) bench/bench_claims.py
