@@ -102,3 +102,31 @@ def test_a_syndicated_copy_is_analysed_for_the_lines_it_adds_only(sqlite_url, tm
     assert shared and {row.article_id for row in shared} == {copy.duplicate_of_id}
     assert all(row.kind == "NEW" for row in shared)
     assert again.get("articles", 0) == again.get("copies", 0) == 0
+
+
+def test_a_dry_run_sends_nothing_and_the_next_run_sends_each_alert_once(sqlite_url, tmp_path, receiver):
+    from datetime import datetime, timezone
+
+    from pipeline import store
+    from pipeline.outlets import make_run_options
+
+    settings = load_settings({"TW_DATABASE_URL": sqlite_url, "TW_STATE_DIR": str(tmp_path / "state"),
+                              "TW_SLACK_WEBHOOK_URL": receiver.url, "TW_ALERT_RATE_PER_SECOND": "100"})
+    steps.prepare_run(settings, "dry", make_run_options(dry_run=True))
+    with steps.open_sessions(settings) as Session, Session() as session, session.begin():
+        source = store.upsert_source(session, "wire", "Wire", "https://wire.example")
+        session.add(Article(
+            identity="wire:1", source_id=source.id, url="https://wire.example/1", title="Shells for Russia",
+            body="North Korea has sent Russia more than one million artillery shells, South Korea's spy agency said.",
+            content_sha256="wire-1", published=datetime(2023, 11, 1, tzinfo=timezone.utc)))
+    detected = steps.detect_claims_in_articles(settings, "dry")
+    dry = steps.send_alerts(settings, "dry")
+    with steps.open_sessions(settings) as Session, Session() as session:
+        pending = session.scalar(select(func.count()).select_from(Delivery).where(Delivery.state == "pending"))
+    assert detected.get("alerts_new", 0) >= 1
+    assert dry["dry_run"] and dry["sent"] == 0 and dry["not_sent"] == pending >= 1
+    assert receiver.bodies == []
+
+    steps.prepare_run(settings, "next")
+    sent = steps.send_alerts(settings, "next")
+    assert sent["sent"] == pending and len(receiver.uids()) == len(set(receiver.uids())) == pending

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from pipeline.mirror.server import HTML, RSS, TEXT, XML, LocalServer
 
 OUTLETS = ("bbc", "guardian", "ap", "reuters", "kyiv_independent", "meduza_en", "yonhap_en", "rferl")
+WRITTEN_OUTLETS = ("kyiv_independent", "meduza_en", "yonhap_en", "rferl")
 # Outlets whose real pages are in ../shared/data/news-pages: key -> (country folder, publisher).
 SHARED_OUTLETS = {"bbc": ("uk", "BBC"), "guardian": ("uk", "TheGuardian"), "ap": ("us", "APNews"),
                   "reuters": ("us", "Reuters")}
@@ -159,23 +160,27 @@ def source_overrides(mirror: OutletMirror) -> dict[str, str]:
     return {f"TW_SOURCE_{key.upper()}_BASE_URL": mirror.source_url(key) for key in served}
 
 
-def outlet_routes(pages: dict[str, list[Page]], now: datetime | None = None) -> dict[str, Handler]:
+def outlet_routes(pages: dict[str, list[Page]], now: datetime | None = None,
+                  written: dict[str, list[Page]] | None = None) -> dict[str, Handler]:
     """Return the routes of every outlet: the written ones always, the real-page ones when pages are given.
 
     Args:
         pages: real pages per outlet key.
         now: the moment feeds and sitemaps are dated from.
+        written: the written outlets' page lists (default: written_pages); feeds read them at each
+            request, so a page put in front of a list is published (pipeline.mirror.newsroom).
     """
     now = now or datetime.now(timezone.utc)
+    written = written if written is not None else {key: written_pages(key) for key in WRITTEN_OUTLETS}
     routes: dict[str, Handler] = {"/robots.txt": constant(Reply(200, TEXT, ROBOTS.encode()))}
     builders = {"bbc": bbc_routes, "guardian": guardian_routes, "ap": ap_routes, "reuters": reuters_routes}
     for key, builder in builders.items():
         if pages.get(key):
             routes.update(builder(pages[key], now))
-    routes.update(kyiv_independent_routes(written_pages("kyiv_independent"), now))
-    routes.update(meduza_routes(written_pages("meduza_en"), now))
-    routes.update(yonhap_routes(written_pages("yonhap_en"), now))
-    routes.update(rferl_routes(written_pages("rferl"), now))
+    routes.update(kyiv_independent_routes(written["kyiv_independent"], now))
+    routes.update(meduza_routes(written["meduza_en"], now))
+    routes.update(yonhap_routes(written["yonhap_en"], now))
+    routes.update(rferl_routes(written["rferl"], now))
     # The spider asks <base_url>/robots.txt for sitemaps; Scrapy itself obeys the one at the root.
     routes.update({f"/{key}/robots.txt": routes["/robots.txt"] for key in OUTLETS})
     return routes
@@ -390,16 +395,24 @@ def written_pages(key: str) -> list[Page]:
         key: the outlet key (kyiv_independent, meduza_en, yonhap_en, rferl).
     """
     published = datetime(2024, 8, 4, 9, 30, tzinfo=timezone.utc)
+    return [write_page(key, story, published + timedelta(days=index), index) for index, story in enumerate(STORIES)]
+
+
+def write_page(key: str, story: dict, moment: datetime, index: int) -> Page:
+    """Return a story as a page of a written outlet, at the path and in the markup that outlet uses.
+
+    Args:
+        key: the outlet key (kyiv_independent, meduza_en, yonhap_en, rferl).
+        story: {"title", "author", "paragraphs"}.
+        moment: its publication time.
+        index: a number that tells the outlet's ids apart.
+    """
     renderers = {"kyiv_independent": (kyiv_independent_path, kyiv_independent_page),
                  "meduza_en": (meduza_path, meduza_page), "yonhap_en": (yonhap_path, yonhap_page),
                  "rferl": (rferl_path, rferl_page)}
     path_of, render = renderers[key]
-    pages = []
-    for index, story in enumerate(STORIES):
-        moment = published + timedelta(days=index)
-        path = path_of(story, moment, index)
-        pages.append(Page(path, story["title"], render(story, moment, path).encode("utf-8")))
-    return pages
+    path = path_of(story, moment, index)
+    return Page(path, story["title"], render(story, moment, path).encode("utf-8"))
 
 
 def slug(text: str) -> str:
