@@ -165,16 +165,20 @@ def crawl_outlet(settings: Settings, run_key: str, key: str) -> dict:
             since = (run.options or {}).get("since")
             walk = due_walks(source, store.read_checkpoints(session, source_id, "walk:"), started,
                              date.fromisoformat(since) if since else None)
-        log.info("crawling %s from %s (feeds%s%s)", source.name, source.base_url,
-                 "".join(f", {kind}" for kind in walk), f", history since {since}" if since else "")
-        failure = None
-        try:
-            arguments = crawl_arguments(settings, source)
-            summary = run_crawl(settings, run_key, source=source.key, **arguments,
-                                spider_args={"walk": ",".join(walk) or "none", "since": since or ""})
-        except CrawlError as error:
-            failure = OutletFailed(key, f"crawl failed: {error}".strip()[:2000], retry=True)
-            summary = {}
+            known = store.fetched_identities(session, source.key) if not (walk or since) else {}
+        failure, summary = None, None
+        if not (walk or since) and settings.extra.get("TW_FEED_CHECK", "1") != "0":
+            summary = check_feeds(settings, source, known)
+        if summary is None:
+            log.info("crawling %s from %s (feeds%s%s)", source.name, source.base_url,
+                     "".join(f", {kind}" for kind in walk), f", history since {since}" if since else "")
+            try:
+                arguments = crawl_arguments(settings, source)
+                summary = run_crawl(settings, run_key, source=source.key, **arguments,
+                                    spider_args={"walk": ",".join(walk) or "none", "since": since or ""})
+            except CrawlError as error:
+                failure = OutletFailed(key, f"crawl failed: {error}".strip()[:2000], retry=True)
+                summary = {}
         if failure is None and summary.get("unreachable"):
             reason = summary["unreachable"]
             failure = OutletFailed(key, f"could not be reached ({reason})", retry=reason.split(":")[0] not in FAIL_FAST_REASONS)
@@ -191,6 +195,28 @@ def crawl_outlet(settings: Settings, run_key: str, key: str) -> dict:
     log.info("%s: %s page(s) fetched, %s new, %s request(s)", source.name, counts.get("fetched", 0),
              counts.get("new", 0), counts.get("requests", 0))
     return {**counts, "skipped": skipped_lines(key, summary)}
+
+
+def check_feeds(settings: Settings, source, known: dict) -> dict | None:
+    """Read the outlet's feeds without Scrapy: a summary when nothing is new, None when a crawl is needed.
+
+    Args:
+        settings: the run's settings.
+        source: the SourceConfig.
+        known: identity -> last fetch time of its stored pages.
+    """
+    from pathlib import Path
+
+    from spiders.probe import probe_feeds
+
+    try:
+        summary = probe_feeds(source, known, Path(settings.state_dir) / "robots", settings.allow_private_hosts)
+    except Exception:  # the crawl decides: a broken check must never hide an article
+        log.exception("feed check of %s failed; crawling instead", source.key)
+        return None
+    if summary is not None:
+        log.info("%s: nothing new in its feeds (%d request(s)); no crawl needed", source.name, summary["requests"])
+    return summary
 
 
 def skipped_lines(key: str, summary: dict) -> list[str]:

@@ -173,6 +173,17 @@ class RetryDelayMiddleware:
         return None
 
 
+def kept_robots_path(folder: Path, url: str) -> Path:
+    """Where the robots.txt of a URL's scheme, host and port is kept (CachedRobotsTxtMiddleware).
+
+    Args:
+        folder: the TW_ROBOTS_CACHE_DIR folder.
+        url: any URL on the host.
+    """
+    parts = urlsplit(url)
+    return folder / f"{hashlib.sha256(f'{parts.scheme}://{parts.netloc}'.encode()).hexdigest()[:32]}.txt"
+
+
 class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, keeping each host's robots.txt on disk between crawls.
 
@@ -207,9 +218,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def kept_path(self, request: Request) -> Path:
         """Where the robots.txt of the request's scheme, host and port is kept."""
-        url = urlparse_cached(request)
-        name = hashlib.sha256(f"{url.scheme}://{url.netloc}".encode()).hexdigest()[:32]
-        return self.folder / f"{name}.txt"
+        return kept_robots_path(self.folder, request.url)
 
     def read_kept(self, request: Request) -> bytes | None:
         """Return the kept robots.txt of the request's host if it is fresh enough, else None."""

@@ -12,6 +12,7 @@ import threading
 import urllib.request
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 
 from pipeline import steps
 from pipeline.config import load_settings
+from pipeline.mirror.newsroom import start_newsroom
 from pipeline.mirror.outlets import RSS, OutletMirror, Reply, rferl_archive, rss, start_outlets
 from pipeline.models import Alert, Article, Claim, ClaimCluster, CrawlCheckpoint, SourceCrawl
 from pipeline.outlets import OutletFailed, crawl_outlet, crawl_outlets, due_walks, make_run_options
@@ -131,8 +133,10 @@ def test_dns_refused_and_tls_failures_are_not_worth_an_airflow_retry_but_timeout
     with OutletMirror(routes).start() as mirror:
         write_source(folder, "flaky", f"{mirror.base_url}/flaky", "feeds: [/rss]\n")
         write_source(folder, "slow", f"{mirror.base_url}/slow", "feeds: [/rss]\n")
+        # Requests are counted here: every crawl is a real one (no feed check before it).
         settings = make_settings(tmp_path, TW_SOURCES_DIR=str(folder), TW_SCRAPY_RETRY_TIMES="2",
-                                 TW_SCRAPY_RETRY_BACKOFF_BASE="0.2", TW_SCRAPY_DOWNLOAD_TIMEOUT="1")
+                                 TW_SCRAPY_RETRY_BACKOFF_BASE="0.2", TW_SCRAPY_DOWNLOAD_TIMEOUT="1",
+                                 TW_FEED_CHECK="0")
         steps.prepare_run(settings, "run-1")
         flaky = crawl_outlet(settings, "run-1", "flaky")
         with pytest.raises(OutletFailed) as slow:
@@ -211,10 +215,34 @@ def test_a_run_with_nothing_new_reads_each_feed_once_and_walks_sitemaps_on_their
 
     assert first["rferl"]["new"] == first["meduza_en"]["new"] == 3
     assert {"/robots.txt", "/rferl/sitemap.xml", "/rferl/sitemap_1.xml"} <= set(first_paths)
-    # Nothing new: one request per feed, robots.txt kept from the first crawl, sitemaps not yet due.
+    # Nothing new: one request per feed, robots.txt kept from the first crawl, sitemaps not yet due,
+    # and the feed check saw it without starting a crawl.
     assert sorted(second_paths) == ["/meduza_en/rss/en/all", "/rferl/api/zrqiteuuir"]
     assert second["rferl"]["requests"] == second["meduza_en"]["requests"] == 1
+    assert second["rferl"]["probed"] == second["meduza_en"]["probed"] == 1
     assert "/rferl/sitemap.xml" in third_paths and "/robots.txt" not in third_paths
+
+
+def test_the_feed_check_starts_a_crawl_only_when_a_feed_lists_something_new(tmp_path):
+    story = {"title": "Germany sends tanks to Lithuania", "author": "Staff",
+             "paragraphs": ["Germany has delivered 18 Leopard 2 tanks to Lithuania, the ministry said on Tuesday."]}
+    newsroom = start_newsroom()
+    try:
+        settings = make_settings(tmp_path, TW_SOURCE_MEDUZA_EN_BASE_URL=newsroom.mirror.source_url("meduza_en"),
+                                 TW_ALLOW_PRIVATE_HOSTS="1")
+        first = crawl_once(settings, "run-1", "meduza_en")
+        quiet = crawl_once(settings, "run-2", "meduza_en")
+        url = newsroom.publish("meduza_en", story)
+        newsroom.mirror.clear_log()
+        fresh = crawl_once(settings, "run-3", "meduza_en")
+        paths = newsroom.mirror.paths()
+    finally:
+        newsroom.mirror.stop()
+    logs = sorted(path.name for path in (tmp_path / "state" / "logs").glob("crawl-*"))
+    assert first["new"] == 3 and "probed" not in first  # no robots.txt kept yet: a real crawl
+    assert quiet["probed"] == 1 and quiet["new"] == 0 and quiet["known_skipped"] == 3
+    assert "probed" not in fresh and fresh["new"] == 1 and urlsplit(url).path in paths
+    assert logs == ["crawl-run-1-meduza_en.log", "crawl-run-3-meduza_en.log"]  # no crawl process for run-2
 
 
 # --- history --------------------------------------------------------------------------------

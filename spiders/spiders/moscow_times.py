@@ -60,6 +60,16 @@ def is_private_host(host: str) -> bool:
     return any(a.is_private or a.is_loopback or a.is_link_local or a.is_unspecified for a in addresses)
 
 
+def is_news(known_at: datetime | None, date: datetime | None) -> bool:
+    """Tell whether a listed article is worth fetching: never stored, or dated after our last fetch.
+
+    Args:
+        known_at: when the article was last fetched (None: never).
+        date: the date the feed or sitemap gives it (None: none).
+    """
+    return known_at is None or (date is not None and date > known_at)
+
+
 def classify_failure(failure) -> str:
     """Name why a request failed, for the summary ("http_500", "timeout", "dns", "refused", "tls", "robots", ...)."""
     if failure.check(HttpError):
@@ -330,23 +340,15 @@ class MoscowTimesSpider(scrapy.Spider):
         A stored article is fetched again only when the feed or sitemap dates it after our last fetch.
         `via` names the history sitemap that listed it, which is done when all its articles are.
         """
-        if not discovery.is_allowed(url, self.allowed_domains):
-            self.skipped["offsite"] += 1
-            return
-        canonical = self.article_url(url)
-        if canonical is None:
-            self.skipped["not_article"] += 1
-            return
-        reason = self.skip_reason(date)
+        reason, canonical, identity = self.judge_entry(url, date)
         if reason:
             self.skipped[reason] += 1
             return
-        identity = self.article_identity(canonical)
         self.discovered.add(identity)
         if identity in self.scheduled:
             return
         known_at = self.known.get(identity)
-        if known_at is not None and (date is None or date <= known_at):
+        if not is_news(known_at, date):
             self.known_seen.add(identity)
             return
         if self.max_pages and len(self.scheduled) >= self.max_pages:
@@ -360,6 +362,21 @@ class MoscowTimesSpider(scrapy.Spider):
             self.history_via.setdefault(identity, []).append(via)
         yield scrapy.Request(canonical, callback=self.parse_article, errback=self.on_article_error,
                              cb_kwargs={"identity": identity})
+
+    def judge_entry(self, url: str, date: datetime | None) -> tuple[str | None, str | None, str | None]:
+        """Return (why the link is not wanted, or None; its canonical URL; its identity) for a listed link.
+
+        Shared with the feed check (spiders/probe.py), so both judge a link alike.
+        """
+        if not discovery.is_allowed(url, self.allowed_domains):
+            return "offsite", None, None
+        canonical = self.article_url(url)
+        if canonical is None:
+            return "not_article", None, None
+        reason = self.skip_reason(date)
+        if reason:
+            return reason, None, None
+        return None, canonical, self.article_identity(canonical)
 
     def parse_article(self, response, identity: str):
         """Yield the raw page (no parsing), unless the response is not an HTML article."""
