@@ -63,5 +63,11 @@ train-parser: $(STAMP)
 bench-parser: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) bench/bench_parser.py
 
+bench-scale: $(STAMP)
+	$(PY) bench/bench_scale.py
+
+bench-freshness: $(STAMP)
+	$(PY) bench/bench_freshness.py
+
 clean:
 	rm -rf $(VENV) state
