@@ -71,7 +71,9 @@ def _schedule():
     """Every five minutes; TW_DAG_SCHEDULE_SECONDS sets another interval (0: triggered runs only)."""
     seconds = os.environ.get("TW_DAG_SCHEDULE_SECONDS")
     if not seconds:
-        return CronTriggerTimetable("*/5 * * * *", timezone="UTC", run_immediately=False)
+        # run_immediately=False would still run the tick just past when it is under five minutes old
+        # (Airflow's minimum grace), i.e. always at this interval: a zero grace never does.
+        return CronTriggerTimetable("*/5 * * * *", timezone="UTC", run_immediately=timedelta(0))
     return timedelta(seconds=int(seconds)) if int(seconds) > 0 else None
 
 

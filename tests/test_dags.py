@@ -48,7 +48,7 @@ def test_dag_structure(tmp_path):
         "tasks = {t.task_id: {'pool': t.pool, 'rule': str(t.trigger_rule.value), 'up': sorted(t.upstream_task_ids),"
         " 'mapped': type(t).__name__.endswith('MappedOperator')} for t in dag.tasks}\n"
         "params = {k: dict(v.schema, default=v.value, description=v.description) for k, v in dag.params.items()}\n"
-        "print(json.dumps({'tasks': tasks, 'params': params, 'schedule': str(dag.timetable.delta)}))\n"
+        "print(json.dumps({'tasks': tasks, 'params': params, 'schedule': [dag.timetable.expression, str(dag.timetable.run_immediately)]}))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -68,7 +68,7 @@ def test_dag_structure(tmp_path):
     assert all(params[name].get("description") for name in params)
     assert params["outlets"]["default"] == [] and params["since"]["format"] == "date"
     assert params["dry_run"]["default"] is False
-    assert details["schedule"] == "0:05:00"
+    assert details["schedule"][0] == "*/5 * * * *"
 
 
 MIRRORED = ("moscow_times", "kyiv_independent", "meduza_en", "yonhap_en", "rferl")
@@ -104,8 +104,8 @@ def test_dag_waits_for_the_user_and_never_runs_at_unpause(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    # Paused at creation, no catch-up, one run at a time; the first scheduled run is the next full hour
-    # (not the hour just past, which would start the moment someone un-pauses); every task has docs.
+    # Paused at creation, no catch-up, one run at a time; the first scheduled run is the next tick
+    # (not the tick just past, which would start the moment someone un-pauses); every task has docs.
     assert result.stdout.strip().splitlines()[-1] == "True False 1 True True True"
 
 
