@@ -115,9 +115,8 @@ def airflow_env(home: Path, state: Path, interval: int, overrides: dict[str, str
     env.update(overrides)
     env.update(
         AIRFLOW_HOME=str(home), AIRFLOW_CONFIG=str(PROJECT_ROOT / "airflow.cfg"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
+        AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"), AIRFLOW__CORE__PLUGINS_FOLDER=str(PROJECT_ROOT / "plugins"),
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
-        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
         # standalone's parts must sign and check task tokens with one secret.
         AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(48), AIRFLOW__API__SECRET_KEY=secrets.token_urlsafe(32),
         AIRFLOW__API__PORT=str(port), AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
@@ -129,6 +128,16 @@ def airflow_env(home: Path, state: Path, interval: int, overrides: dict[str, str
         TW_SLACK_WEBHOOK_URL=webhook, TW_ALERT_RATE_PER_SECOND="50",
     )
     return env
+
+
+def unpause(env: dict[str, str]) -> bool:
+    """Un-pause transfer_watch; True once Airflow's metadata says it is un-paused."""
+    import sqlite3
+
+    subprocess.run([str(AIRFLOW), "dags", "unpause", "transfer_watch"], env=env, capture_output=True, timeout=120)
+    with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as meta:
+        row = meta.execute("select is_paused from dag where dag_id = 'transfer_watch'").fetchone()
+    return row is not None and not row[0]
 
 
 def finished_runs(database_url: str) -> list[tuple[float, float]]:
@@ -192,6 +201,9 @@ def main() -> None:
     database_url = env["TW_DATABASE_URL"]
     published: list[tuple[str, float]] = []
     try:
+        # The DAG starts paused: un-pause it once the dag-processor has stored it (before, the command
+        # finds no DAG and still succeeds, so the metadata database is asked).
+        wait_for(lambda: unpause(env), 600, "the DAG to be un-paused", process)
         print(f"{len(overrides)} mirrored outlets, schedule every {args.interval} s; waiting for the first run "
               f"(it loads what the mirrors already hold)...", flush=True)
         wait_for(lambda: finished_runs(database_url), 1200, "the first run", process)

@@ -116,6 +116,7 @@ def stack_env(config: dict[str, str], base: dict[str, str]) -> dict[str, str]:
         "AIRFLOW_HOME": str(folder / "airflow"),
         "AIRFLOW_CONFIG": str(PROJECT_ROOT / "airflow.cfg"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_db,
