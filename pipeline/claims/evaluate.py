@@ -132,6 +132,25 @@ def load_synthetic_articles(folder: Path) -> list[Article]:
     return articles
 
 
+def load_training_articles(folder: Path) -> list[Article]:
+    """Read the articles written here for training (tests/data/train_articles_*.jsonl; claims name their sentence).
+
+    Args:
+        folder: the tests/data folder.
+    """
+    articles = []
+    for path in sorted(folder.glob("train_articles_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                claims = []
+                for c in rec["claims"]:
+                    start = rec["text"].index(c["sentence"])
+                    claims.append(dict(c, start=start, end=start + len(c["sentence"])))
+                articles.append(Article(rec["id"], rec["text"], claims))
+    return articles
+
+
 def _claim_from_spans(text: str, c: dict) -> dict:
     """A labelled claim with its sentence, item and claimant read from the article by offsets."""
     out = dict(c)
@@ -154,7 +173,7 @@ def score_article(article: Article, found: list) -> Score:
     by_gold: dict[tuple[int, int], list] = {span: [] for span in spans}
     stray: dict[tuple[int, int], list] = {}
     for c in found:
-        span = _overlapping(spans, c.start, c.end)
+        span = overlapping_span(spans, c.start, c.end)
         (by_gold[span] if span else stray.setdefault((c.start, c.end), [])).append(c)
     for span in spans:
         _score_sentence(s, article, span, gold[span], by_gold[span])
@@ -171,8 +190,14 @@ def _group_gold(claims: list[dict]) -> dict[tuple[int, int], list[dict]]:
     return out
 
 
-def _overlapping(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
-    """The labelled span that overlaps [start, end) the most, if any."""
+def overlapping_span(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """The labelled span that overlaps [start, end) the most, if any.
+
+    Args:
+        spans: labelled sentence spans.
+        start: start of the span to place.
+        end: its end.
+    """
     best, most = None, 0
     for s, e in spans:
         overlap = min(e, end) - max(s, start)
@@ -265,3 +290,24 @@ def score_set(articles: Iterable[Article], detect: Callable[[str], list]) -> Sco
     for article in articles:
         total.add(score_article(article, detect(article.text)))
     return total
+
+
+def iter_news_bodies(data_dir: Path | None = None):
+    """Yield (name, body) for every article body of ordinary news in ../shared/data (news-pages, article-extraction).
+
+    Args:
+        data_dir: the shared data folder (default ../shared/data).
+    """
+    data = data_dir or shared_data_dir()
+    for path in sorted((data / "news-pages").glob("*/*.json")):
+        pages = json.loads(path.read_text(encoding="utf-8"))
+        for key, page in sorted(pages.items()):
+            body = page.get("body") or {}
+            paras = list(body.get("summary") or [])
+            for section in body.get("sections") or []:
+                paras += list(section.get("headline") or []) + list(section.get("paragraphs") or [])
+            yield f"{path.parent.name}/{path.stem}/{key}", "\n".join(paras)
+    truth = data / "article-extraction" / "ground-truth.json"
+    if truth.exists():
+        for key, page in sorted(json.loads(truth.read_text(encoding="utf-8")).items()):
+            yield f"article-extraction/{key[:12]}", page.get("articleBody") or ""

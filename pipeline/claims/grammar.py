@@ -36,3 +36,58 @@ def parse_sentences(texts: list[str], nlp, batch_size: int = BATCH_SIZE) -> list
         batch_size: Docs per batch.
     """
     return list(nlp.pipe(texts, batch_size=batch_size))
+
+
+# Penn Treebank tag -> Universal POS: cheaper than running the morphologizer for the few tokens that need it
+TAG_TO_POS = {
+    "NN": "NOUN", "NNS": "NOUN", "NNP": "PROPN", "NNPS": "PROPN", "VB": "VERB", "VBD": "VERB", "VBG": "VERB",
+    "VBN": "VERB", "VBP": "VERB", "VBZ": "VERB", "MD": "AUX", "JJ": "ADJ", "JJR": "ADJ", "JJS": "ADJ", "RB": "ADV",
+    "RBR": "ADV", "RBS": "ADV", "IN": "ADP", "DT": "DET", "PDT": "DET", "PRP": "PRON", "PRP$": "PRON", "WDT": "PRON",
+    "WP": "PRON", "WP$": "PRON", "EX": "PRON", "CD": "NUM", "CC": "CCONJ", "TO": "PART", "POS": "PART", "RP": "ADP",
+    "WRB": "ADV", "UH": "INTJ", "AFX": "ADJ", "$": "SYM", "SYM": "SYM", "FW": "X", "LS": "X", "ADD": "X", "GW": "X",
+    "XX": "X",
+}
+# components the detector does not run: it reads pos_ off tag_ and computes the few lemmas it needs
+UNUSED_COMPONENTS = ("morphologizer", "lemmatizer")
+
+
+def upos(token) -> str:
+    """The token's universal POS, read off the tagger's Penn tag (the morphologizer does not run)."""
+    return TAG_TO_POS.get(token.tag_) or token.pos_ or "X"
+
+
+@lru_cache(maxsize=2)
+def _lemma_tables(path: str | None = None) -> tuple[dict, dict, dict]:
+    """The rule lemmatizer's tables (index, exceptions, rules by POS) saved with the model."""
+    from spacy.lookups import Lookups
+
+    lookups = Lookups().from_disk(Path(path or MODEL_DIR) / "lemmatizer" / "lookups")
+    return tuple(lookups.get_table(name, {}) for name in ("lemma_index", "lemma_exc", "lemma_rules"))
+
+
+@lru_cache(maxsize=200_000)
+def lemmatize(word: str, pos: str) -> str:
+    """The lemma of a word with a universal POS, by the model's own rule tables (spaCy's rule algorithm).
+
+    Args:
+        word: the word as written.
+        pos: its universal POS (VERB, NOUN ...).
+    """
+    index_table, exc_table, rules_table = _lemma_tables()
+    p = pos.lower()
+    lower = word.lower()
+    if not any((index_table.get(p), exc_table.get(p), rules_table.get(p))):
+        return lower
+    index = index_table.get(p, {})
+    exceptions = exc_table.get(p, {}).get(lower, [])
+    if exceptions:
+        return exceptions[0]
+    found, oov = [], []
+    for old, new in rules_table.get(p, []):
+        if lower.endswith(old):
+            form = lower[: len(lower) - len(old)] + new
+            if form and (form in index or not form.isalpha()):
+                found.append(form) if form not in index else found.insert(0, form)
+            elif form:
+                oov.append(form)
+    return (found or oov or [lower])[0]

@@ -1,0 +1,136 @@
+"""Candidate claims: each thing that may be moved (an item, or a transfer noun standing for one) and its trigger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.claims.frames import FrameLexicon, frame_of, lemma_of
+from pipeline.claims.grammar import upos
+
+# verbs whose object is implied military goods ("to arm the rebels", "aiding the separatists")
+IMPLIED_GOODS = {"arm", "rearm", "re-arm", "aid", "help", "support", "back", "assist", "equip", "bolster", "resupply",
+                 "re-supply", "reinforce", "prop"}
+CLIMB = 4
+
+
+@dataclass
+class Candidate:
+    """Something that may be transferred, with the trigger that may move it."""
+
+    start: int
+    end: int
+    text: str
+    category: str
+    source: str  # "item" (lexicon), "nominal" (a transfer noun), "verb" (arm, aid ...)
+    head: object  # the anchor's head token
+    trigger: object | None  # the trigger token linked to it, if any
+    path: str  # dependency path from the anchor up to the trigger
+    mention: object | None = None
+
+
+def find_candidates(sentence, lex: FrameLexicon) -> list[Candidate]:
+    """Items of the sentence, plus transfer nouns and 'arm'-like verbs that stand for goods.
+
+    Args:
+        sentence: a parsed sentence with its item mentions.
+        lex: the frame lexicon.
+    """
+    doc = sentence.doc
+    out: list[Candidate] = []
+    covered: set[int] = set()
+    for m in sentence.items:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        covered.update(t.i for t in span)
+        trigger, path = link_trigger(span.root, lex)
+        out.append(Candidate(m.start, m.end, m.text, m.code or "unspecified", "item", span.root, trigger, path, m))
+    for tok in doc:
+        if tok.i in covered:
+            continue
+        frame = frame_of(tok, lex) if lemma_of(tok) in lex.triggers else None
+        if frame == "nominal" and upos(tok) in ("NOUN", "PROPN"):
+            trigger, path = link_trigger(tok, lex, skip_self=True)
+            out.append(_token_candidate(tok, "nominal", trigger or tok, path if trigger else "self"))
+        elif lemma_of(tok) in IMPLIED_GOODS and upos(tok) == "VERB":
+            out.append(_token_candidate(tok, "verb", tok, "self"))
+    return out
+
+
+def _token_candidate(tok, source: str, trigger, path: str) -> Candidate:
+    """A candidate anchored on one token, with category unspecified."""
+    return Candidate(tok.idx, tok.idx + len(tok.text), tok.text, "unspecified", source, tok, trigger, path)
+
+
+def link_trigger(token, lex: FrameLexicon, skip_self: bool = False) -> tuple[object | None, str]:
+    """The trigger nearest to a token in the tree (up, or up then down), and the path between them.
+
+    Args:
+        token: the anchor's head token.
+        lex: the frame lexicon.
+        skip_self: do not accept the token itself as its trigger.
+    """
+    best = None
+    doc = token.doc
+    for i in _trigger_ids(doc, lex):
+        if skip_self and i == token.i:
+            continue
+        path = tree_path(token, doc[i])
+        if path is None:
+            continue
+        cost = path.count("^") + 1.5 * path.count("v") + (0 if path != "self" else -1)
+        if best is None or cost < best[0]:
+            best = (cost, doc[i], path)
+    return (best[1], best[2]) if best else (None, "none")
+
+
+def _trigger_ids(doc, lex: FrameLexicon) -> list[int]:
+    """Indices of the sentence's trigger tokens (computed once per parse)."""
+    ids = doc.user_data.get("tw_triggers")
+    if ids is None:
+        ids = doc.user_data["tw_triggers"] = [t.i for t in doc if lemma_of(t) in lex.triggers
+                                              and upos(t) not in ("ADP", "DET", "PRON", "AUX")]
+    return ids
+
+
+def tree_path(a, b, limit: int = CLIMB) -> str | None:
+    """Labels from a up to the lowest common head, then down to b ('obj', 'nsubj:pass^vxcomp'); None if long.
+
+    Args:
+        a: the first token.
+        b: the second token.
+        limit: the longest path kept, in edges.
+    """
+    if a.i == b.i:
+        return "self"
+    labels, chains = _tree(a.doc)
+    up_a, up_b = chains[a.i], chains[b.i]
+    for i, node in enumerate(up_a[:limit + 1]):
+        if node in up_b:
+            j = up_b.index(node)
+            if i + j > limit:
+                return None
+            downs = [labels[x] for x in reversed(up_b[:j])]
+            return "^".join(labels[x] for x in up_a[:i]) + ("^v" + "v".join(downs) if downs else "")
+    return None
+
+
+def _tree(doc) -> tuple[list[str], list[list[int]]]:
+    """Each token's label and its chain of heads up to the root, computed once per parse."""
+    tree = doc.user_data.get("tw_tree")
+    if tree is None:
+        heads = [t.head.i for t in doc]
+        chains = []
+        for i in range(len(doc)):
+            chain = [i]
+            while heads[chain[-1]] != chain[-1] and len(chain) <= len(doc):
+                chain.append(heads[chain[-1]])
+            chains.append(chain)
+        tree = doc.user_data["tw_tree"] = ([_label(t) for t in doc], chains)
+    return tree
+
+
+def _label(token) -> str:
+    """A token's relation to its head; a preposition is part of it ('obl:to', 'nmod:of')."""
+    case = next((c.lower_ for c in token.children if c.dep_ == "case" and c.lower_ not in ("'s", "’s", "'")), None)
+    return f"{token.dep_}:{case}" if case else token.dep_

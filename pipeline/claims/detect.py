@@ -1,0 +1,181 @@
+"""Text in, claims out: read the article, parse what may hold a claim, score candidates, fill the fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.claims.article import Context, Sentence, article_contexts, read_article
+from pipeline.claims.candidates import Candidate, find_candidates
+from pipeline.claims.claim import Claim
+from pipeline.claims.features import candidate_features, mention_tokens
+from pipeline.claims.fields import find_claim_quantity, find_claimant
+from pipeline.claims.frames import FrameLexicon, load_frames
+from pipeline.claims.grammar import BATCH_SIZE, UNUSED_COMPONENTS
+from pipeline.claims.lexicon import Lexicon, load_lexicon
+from pipeline.claims.model import Decisions, load_decisions
+from pipeline.claims.roles import PartyCandidate, party_candidates, role_features
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What detection needs loaded: lexicons, the parser and the decision models."""
+
+    lex: Lexicon
+    frames: FrameLexicon
+    nlp: object
+    decisions: Decisions | None
+
+
+@dataclass
+class Example:
+    """A candidate with its features and the parties that may fill its sides, with theirs."""
+
+    sentence: Sentence
+    candidate: Candidate
+    features: dict
+    parties: list[tuple[PartyCandidate, dict]]
+
+
+@lru_cache(maxsize=1)
+def load_resources() -> Resources:
+    """The bundled lexicons, the trained parser and the committed decision models (once per process)."""
+    from pipeline.claims.grammar import load_parser
+
+    return Resources(load_lexicon(), load_frames(), load_parser(), load_decisions())
+
+
+def analyse_article(text: str, res: Resources) -> list[tuple[Sentence, Context, list[Example]]]:
+    """Every sentence of an article with its context and its candidate claims (features computed).
+
+    Args:
+        text: article text.
+        res: loaded resources (the decision models are not used here).
+    """
+    return analyse_articles([text], res)[0]
+
+
+def analyse_articles(texts: list[str], res: Resources) -> list[list[tuple[Sentence, Context, list[Example]]]]:
+    """analyse_article() for several articles, parsing all their sentences in one batch (faster).
+
+    Args:
+        texts: article texts.
+        res: loaded resources.
+    """
+    read = [read_article(t, res.lex, res.frames) for t in texts]
+    worth = [s for sentences in read for s in sentences if s.worth_parsing]
+    docs = res.nlp.pipe([s.text for s in worth], batch_size=BATCH_SIZE, disable=list(UNUSED_COMPONENTS))
+    for s, doc in zip(worth, docs):
+        s.doc = doc
+    out = []
+    for text, sentences in zip(texts, read):
+        contexts = article_contexts(text, sentences)
+        out.append([(s, ctx, sentence_examples(s, ctx, res.frames) if s.doc is not None else [])
+                    for s, ctx in zip(sentences, contexts)])
+    return out
+
+
+def sentence_examples(sentence: Sentence, ctx: Context, frames: FrameLexicon) -> list[Example]:
+    """The candidates of one parsed sentence with their features and their possible sides.
+
+    Args:
+        sentence: a parsed sentence.
+        ctx: its context.
+        frames: the frame lexicon.
+    """
+    marks = mention_tokens(sentence)
+    offered = [(p.code, p.text, "previous") for p in ctx.previous] + [(p.code, p.text, "headline") for p in ctx.headline]
+    examples = []
+    for cand in find_candidates(sentence, frames):
+        sides = party_candidates(sentence, sentence.doc, offered)
+        examples.append(Example(sentence, cand, candidate_features(cand, sentence, marks, frames, ctx),
+                                [(p, role_features(p, cand.trigger, cand.head, frames)) for p in sides]))
+    return examples
+
+
+def detect_claims(text: str, res: Resources | None = None) -> list[Claim]:
+    """Find transfer claims in plain article text.
+
+    Args:
+        text: article text, paragraphs separated by newlines.
+        res: loaded resources (default: the bundled ones).
+    """
+    return detect_many([text], res)[0]
+
+
+def detect_many(texts: list[str], res: Resources | None = None) -> list[list[Claim]]:
+    """Claims of several articles at once (their sentences are parsed in one batch).
+
+    Args:
+        texts: article texts.
+        res: loaded resources (default: the bundled ones).
+    """
+    res = res or load_resources()
+    return [_article_claims(text, analysed, res) for text, analysed in zip(texts, analyse_articles(texts, res))]
+
+
+def _article_claims(text: str, analysed: list, res: Resources) -> list[Claim]:
+    """The claims of one analysed article, with sentence offsets into its text."""
+    claims: list[Claim] = []
+    speaker = None
+    for sentence, ctx, examples in analysed:
+        found = sentence_claims(sentence, examples, res, speaker)
+        if found:
+            speaker = found[0].claimant or speaker
+        for c in found:
+            c.start, c.end = sentence.start, sentence.end
+            c.sentence = text[sentence.start:sentence.end]
+        claims.extend(found)
+    return claims
+
+
+def sentence_claims(sentence: Sentence, examples: list[Example], res: Resources, speaker: str | None) -> list[Claim]:
+    """The claims of one sentence: candidates the model accepts, their sides and fields, one per key.
+
+    Args:
+        sentence: the sentence.
+        examples: its candidates with features.
+        res: loaded resources with the decision models.
+        speaker: the claimant of the previous claim, for 'he said'.
+    """
+    d = res.decisions
+    out: dict[tuple, Claim] = {}
+    for ex in examples:
+        p = d.claim.probability(ex.features)
+        if p < d.claim.threshold:
+            continue
+        for supplier, recipient in choose_sides(ex.parties, d):
+            key = (supplier, recipient, ex.candidate.category)
+            if key in out or (supplier is None and recipient is None):
+                continue
+            out[key] = build_claim(sentence, ex, supplier, recipient, p, res, speaker)
+    return list(out.values())
+
+
+def choose_sides(parties: list[tuple[PartyCandidate, dict]], d: Decisions) -> list[tuple[str | None, str | None]]:
+    """The most likely supplier and recipient (or none) of a candidate, as (supplier, recipient) pairs.
+
+    Args:
+        parties: the candidate's possible sides with their role features.
+        d: the decision models.
+    """
+    scored = [(pc.code, d.supplier.probability(f), d.recipient.probability(f)) for pc, f in parties]
+    sup = max(scored, key=lambda x: x[1], default=None)
+    supplier = sup[0] if sup and sup[1] >= d.supplier.threshold else None
+    rec = max((x for x in scored if x[0] != supplier), key=lambda x: x[2], default=None)
+    recipient = rec[0] if rec and rec[2] >= d.recipient.threshold else None
+    return [(supplier, recipient)]
+
+
+def build_claim(sentence: Sentence, ex: Example, supplier: str | None, recipient: str | None, p: float,
+                res: Resources, speaker: str | None) -> Claim:
+    """Fill a claim's fields for an accepted candidate."""
+    cand = ex.candidate
+    claimant, claimant_cue = find_claimant(cand.trigger, sentence.doc, res.frames, speaker)
+    status = res.decisions.status.predict(ex.features)
+    stance = res.decisions.stance.predict(ex.features)
+    quantity = find_claim_quantity(sentence.text, cand.start, cand.end)
+    trigger = cand.trigger.text if cand.trigger is not None else "-"
+    cues = [f"trigger:{trigger}", f"item:{cand.text}->{cand.category}", f"path:{cand.path}", f"p:{p:.2f}", claimant_cue]
+    return Claim(supplier, recipient, cand.category, cand.text, quantity, status, stance, claimant, sentence.text,
+                 sentence.start, sentence.end, cues)

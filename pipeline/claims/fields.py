@@ -1,0 +1,78 @@
+"""A claim's other fields: who claims it (from the tree), how much (from the wording)."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.claims.frames import FrameLexicon, lemma_of
+from pipeline.quantities import find_quantity
+
+_ACCORDING_RE = re.compile(r"\b(?:[Aa]ccording to|citing|[Cc]ited by|quoted by|as reported by)\s+(?P<who>[^,;.\"”]{2,90})")
+_PRONOUNS = {"he", "she", "they", "it", "we", "i", "who", "which", "that"}
+_LEADING_WORDS_RE = re.compile(r"^(?:also|but|and|however|meanwhile|then)\s+", re.I)
+_MAX_CLAIMANT_WORDS = 12
+
+
+def find_claimant(trigger, doc, lex: FrameLexicon, speaker: str | None) -> tuple[str | None, str]:
+    """Who makes the claim: the subject of a speech or belief verb above the trigger, or 'according to X'.
+
+    Args:
+        trigger: the trigger token (or None).
+        doc: the parsed sentence.
+        lex: the frame lexicon (speech and hedge verbs).
+        speaker: the claimant of the sentence before, for 'he said' and quotes without a name.
+    """
+    verb = _speech_verb(trigger, doc, lex)
+    if verb is not None:
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+        if subject is not None:
+            text = _phrase(subject)
+            if text.lower() in _PRONOUNS:
+                return speaker, "claimant:pronoun->previous" if speaker else "claimant:pronoun"
+            return text, f"claimant:subject-of:{lemma_of(verb)}"
+    m = _ACCORDING_RE.search(doc.text)
+    if m:
+        return m.group("who").strip(), "claimant:according-to"
+    return None, "claimant:outlet"
+
+
+def _speech_verb(trigger, doc, lex: FrameLexicon):
+    """The speech or belief verb governing the trigger, or heading the sentence ('..., officials said')."""
+    cur = trigger
+    for _ in range(6):
+        if cur is None or cur.head.i == cur.i:
+            break
+        cur = cur.head
+        classes = lex.governors.get(lemma_of(cur), ())
+        if "speech" in classes or "hedge" in classes or "deny" in classes:
+            return cur
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is not None and trigger is not None and root.i != trigger.i and "speech" in lex.governors.get(lemma_of(root), ()):
+        return root
+    return None
+
+
+def _phrase(token) -> str:
+    """The words of a token's subtree, without relative clauses or appositions, trimmed to a claimant's length."""
+    skip = {t.i for c in token.children if c.dep_ in ("acl:relcl", "appos", "acl", "punct") for t in c.subtree}
+    words = [t for t in token.subtree if t.i not in skip]
+    text = token.doc[words[0].i:words[-1].i + 1].text if words else token.text
+    text = _LEADING_WORDS_RE.sub("", text.strip(" ,\"“”'"))
+    return " ".join(text.split()[:_MAX_CLAIMANT_WORDS])
+
+
+def find_claim_quantity(sentence: str, item_start: int, item_end: int) -> dict | None:
+    """The quantity tied to the item (or a money amount nearby), as {'min', 'max', 'unit'}.
+
+    Args:
+        sentence: the sentence text.
+        item_start: start of the item phrase in the sentence (-1 when none).
+        item_end: end of the item phrase.
+    """
+    q = find_quantity(sentence, item_start, item_end, [])
+    if q is None:
+        return None
+    near = item_start >= 0 and q["text"] in sentence[max(0, item_start - 40):item_end]
+    if not near and q["unit"] not in ("usd", "eur", "gbp", "aud", "cad"):
+        return None  # a figure elsewhere in the sentence counts something else
+    return {"min": q["min"], "max": q["max"], "unit": q["unit"]}

@@ -1,0 +1,82 @@
+"""The learned decisions as plain linear models in JSON: feature weights, an intercept, a threshold."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+MODEL_FILE = Path(__file__).resolve().parents[2] / "models" / "claims" / "decisions.json"
+
+
+@dataclass
+class LinearModel:
+    """A logistic (binary) or softmax (several classes) model over sparse named features."""
+
+    classes: list[str]
+    weights: dict[str, list[float]]  # feature -> one weight per class (one weight for a binary model)
+    intercept: list[float]
+    threshold: float = 0.5
+
+    def probability(self, features: dict[str, float]) -> float:
+        """P(positive) of a binary model."""
+        z = self.intercept[0] + sum(self.weights[k][0] * v for k, v in features.items() if k in self.weights)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def predict(self, features: dict[str, float]) -> str:
+        """The most likely class (a two-class model keeps one weight per feature, for its second class)."""
+        if len(self.classes) == 2 and len(self.intercept) == 1:
+            return self.classes[1] if self.probability(features) >= 0.5 else self.classes[0]
+        scores = list(self.intercept)
+        for k, v in features.items():
+            w = self.weights.get(k)
+            if w is not None:
+                for i, wi in enumerate(w):
+                    scores[i] += wi * v
+        return self.classes[max(range(len(scores)), key=scores.__getitem__)]
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (weights rounded: six digits keep the decisions and the file small)."""
+        return {"classes": self.classes, "intercept": [round(x, 6) for x in self.intercept], "threshold": self.threshold,
+                "weights": {k: [round(x, 6) for x in w] for k, w in sorted(self.weights.items())}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LinearModel":
+        """Rebuild a model written by to_dict()."""
+        return cls(data["classes"], data["weights"], data["intercept"], data.get("threshold", 0.5))
+
+
+@dataclass
+class Decisions:
+    """Every learned decision of the detector, with how it was trained and scored."""
+
+    claim: LinearModel  # is this candidate (item + trigger) a claim
+    supplier: LinearModel  # is this party the supplier of the candidate
+    recipient: LinearModel  # is this party the recipient
+    status: LinearModel  # delivered / committed
+    stance: LinearModel  # affirmed / hedged / denied
+    meta: dict = field(default_factory=dict)
+
+    def save(self, path: Path = MODEL_FILE) -> None:
+        """Write all models to one JSON file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {name: getattr(self, name).to_dict() for name in ("claim", "supplier", "recipient", "status", "stance")}
+        data["meta"] = self.meta
+        path.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def load_decisions(path: str | None = None) -> Decisions:
+    """Load the committed decision models (cached per process).
+
+    Args:
+        path: a decisions.json file (default: models/claims/decisions.json in the repo).
+    """
+    file = Path(path) if path else MODEL_FILE
+    if not file.is_file():
+        raise FileNotFoundError(f"no claim decision models at {file}: train them with `make train-claims`")
+    data = json.loads(file.read_text(encoding="utf-8"))
+    models = {name: LinearModel.from_dict(data[name]) for name in ("claim", "supplier", "recipient", "status", "stance")}
+    return Decisions(meta=data.get("meta", {}), **models)

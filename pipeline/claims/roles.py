@@ -1,0 +1,137 @@
+"""Who supplies and who receives: each party mention's place relative to the trigger, as features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.claims.candidates import tree_path
+from pipeline.claims.frames import FrameLexicon, frame_of, is_passive, lemma_of
+
+SUPPLIER, RECIPIENT = "supplier", "recipient"
+
+
+@dataclass
+class PartyCandidate:
+    """A party that may fill a side of a claim: named in the sentence, or carried over from context."""
+
+    code: str
+    text: str
+    source: str  # "sentence", "previous", "headline", "speaker"
+    head: object | None  # head token in the sentence, when named there
+    kind: str = "party"  # party, demonym, pronoun-resolved
+
+
+def party_candidates(sentence, doc, context_parties: list[tuple[str, str, str]]) -> list[PartyCandidate]:
+    """Parties named in the sentence (one per mention), what its pronouns may stand for, and the context's parties.
+
+    Args:
+        sentence: the parsed sentence with its party mentions.
+        doc: its parse.
+        context_parties: (code, text, source) from the previous sentence and the headline.
+    """
+    out = []
+    nearby = [p.code for p in sentence.parties if p.code and p.kind != "pronoun"] + \
+        [code for code, _, source in context_parties if source == "previous"]
+    for m in sentence.parties:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        if m.kind == "pronoun":
+            # "it", "they", "the rebels": one candidate per side named nearby; the tree and the model pick
+            out += [PartyCandidate(code, m.text, "pronoun", span.root, "pronoun") for code in dict.fromkeys(nearby)]
+        elif m.code:
+            out.append(PartyCandidate(m.code, m.text, "sentence", span.root, m.kind))
+    named = {c.code for c in out}
+    for code, text, source in context_parties:
+        if code not in named:
+            out.append(PartyCandidate(code, text, source, None, "context"))
+            named.add(code)
+    return out
+
+
+def role_features(party: PartyCandidate, trigger, item_head, lex: FrameLexicon) -> dict[str, float]:
+    """Features of one party for one candidate claim: its path to the trigger and to the item.
+
+    Args:
+        party: the party candidate.
+        trigger: the candidate's trigger token (or None).
+        item_head: the candidate item's head token.
+        lex: the frame lexicon.
+    """
+    f = {"bias": 1.0, f"src:{party.source}": 1.0, f"kind:{party.kind}": 1.0}
+    frame = frame_of(trigger, lex) if trigger is not None else "none"
+    passive = trigger is not None and is_passive(trigger)
+    voice = "pass" if passive else "act"
+    f[f"frame:{frame}"] = 1.0
+    if party.head is None:
+        f[f"ctx:{frame}"] = 1.0
+        return f
+    to_trigger = tree_path(party.head, trigger, limit=5) if trigger is not None else None
+    to_item = tree_path(party.head, item_head, limit=3)
+    f[f"pt:{to_trigger}"] = 1.0
+    f[f"pt:{frame}:{voice}:{to_trigger}"] = 1.0
+    f[f"pi:{to_item}"] = 1.0
+    f[f"pi:{frame}:{to_item}"] = 1.0
+    prior = role_prior(to_trigger, frame, passive)
+    if to_item in ("amod", "compound", "nmod:poss", "nmod:from") and party.kind in ("demonym", "party", "people"):
+        prior = prior or SUPPLIER  # "Iranian drones", "Russia's S-400s": the origin supplies
+    f[f"prior:{prior}"] = 1.0
+    f[f"prior:{prior}:{frame}"] = 1.0
+    slot = _slot(to_trigger)
+    f[f"slot:{slot}"] = 1.0
+    f[f"slot:{frame}:{voice}:{slot}"] = 1.0
+    if trigger is not None:
+        f[f"lemma_slot:{lemma_of(trigger)}:{voice}:{slot}"] = 1.0
+        f["before" if party.head.i < trigger.i else "after"] = 1.0
+    case = next((c.lower_ for c in party.head.children if c.dep_ == "case"), None)
+    if case:
+        f[f"case:{case}"] = 1.0
+        f[f"case:{frame}:{case}"] = 1.0
+    return f
+
+
+_GIVER_SLOTS = {"nsubj", "obl:from", "nmod:poss", "nmod:from", "compound", "amod", "nmod:by"}
+_TAKER_SLOTS = {"obl:to", "iobj", "obl:for", "obl:into", "nmod:to", "nmod:for", "obl:toward", "obl:towards", "nmod:into",
+                "obl:in", "nmod:in"}
+# receive: the subject takes and 'from' gives; give: the subject gives and 'to' takes; passive: 'by' gives
+_FRAME_ROLES = {
+    "give": {"nsubj": SUPPLIER, "obj": RECIPIENT, "nsubj:pass": RECIPIENT},
+    "support": {"nsubj": SUPPLIER, "obj": RECIPIENT, "nsubj:pass": RECIPIENT},
+    "commit": {"nsubj": SUPPLIER},
+    "receive": {"nsubj": RECIPIENT, "nsubj:pass": SUPPLIER},
+    "motion": {"nsubj": None},
+    "nominal": {"nmod:poss": SUPPLIER, "compound": SUPPLIER, "amod": SUPPLIER},
+    "presence": {"nsubj": None},
+}
+
+
+def role_prior(path: str | None, frame: str, passive: bool) -> str | None:
+    """The side a party usually takes from where it sits relative to the trigger (a feature, the model weighs it).
+
+    Args:
+        path: the party's tree path to the trigger (its own relation first; 'nsubj^vxcomp' for a controlling subject).
+        frame: the trigger's frame.
+        passive: whether the trigger is passive.
+    """
+    if path is None:
+        return None
+    slot = path.split("^")[0]
+    controlled = path.endswith("vxcomp") and path.count("^") == 1  # "Germany agreed to send": the subject gives
+    if path in ("nmod:poss^vacl", "nmod:poss^vacl:relcl") and frame in ("give", "support", "commit"):
+        return SUPPLIER  # "Germany's decision to send tanks"
+    if slot.startswith("obl:agent") or (passive and slot == "obl:by"):
+        return SUPPLIER
+    if slot in _FRAME_ROLES.get(frame, {}) and (path == slot or controlled):
+        return _FRAME_ROLES[frame][slot]
+    if path == slot and slot in _TAKER_SLOTS:
+        return RECIPIENT if slot not in ("obl:in", "nmod:in") or frame in ("motion", "presence") else None
+    if path == slot and slot in _GIVER_SLOTS - {"nsubj"}:
+        return SUPPLIER
+    return None
+
+
+def _slot(path: str | None) -> str:
+    """The first edge of a path: the party's own relation ('nsubj', 'obl:to', 'amod'...)."""
+    if path is None:
+        return "far"
+    return path.split("^")[0] or "down"

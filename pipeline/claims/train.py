@@ -1,0 +1,222 @@
+"""Train the detector's decisions on labelled articles (seeded); thresholds come from cross-validation.
+
+Run: python -m pipeline.claims.train   (make train-claims) -> models/claims/decisions.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.claims.detect import Resources, analyse_article, sentence_claims
+from pipeline.claims.frames import load_frames
+from pipeline.claims.evaluate import (REAL_SETS, Article, Score, load_added_labels, load_real_set,
+                                      load_synthetic_articles, load_training_articles, overlapping_span, score_article, shared_data_dir)
+from pipeline.claims.model import MODEL_FILE, Decisions, LinearModel
+
+ROOT = Path(__file__).resolve().parents[2]
+TESTS_DATA = ROOT / "tests" / "data"
+SEED = 13
+C_CLAIM, C_ROLE, C_FIELD = 0.3, 0.5, 0.5
+FOLDS = 5
+
+
+@dataclass
+class Analysed:
+    """A labelled article read and parsed once: its sentences, contexts and candidates with features."""
+
+    article: Article
+    sentences: list  # (Sentence, Context, [Example])
+    gold: list[list[dict]]  # labelled claims of each sentence
+
+
+def load_training_sets(data_dir: Path | None = None) -> dict[str, list[Article]]:
+    """Every labelled set: the two real ones, the war-news articles labelled here, and the synthetic articles.
+
+    Args:
+        data_dir: the shared data folder (default ../shared/data).
+    """
+    sets = {name: load_real_set(name, data_dir) for name in REAL_SETS}
+    sets["war-news-added"] = load_added_labels(TESTS_DATA / "war_news_extra_labels.jsonl", data_dir)
+    sets["synthetic"] = load_synthetic_articles(TESTS_DATA) + load_training_articles(TESTS_DATA)
+    return sets
+
+
+def analyse_sets(sets: dict[str, list[Article]], res: Resources) -> dict[str, list[Analysed]]:
+    """Read and parse every labelled article once.
+
+    Args:
+        sets: labelled articles by set name.
+        res: loaded lexicons and parser.
+    """
+    out = {}
+    for name, articles in sets.items():
+        out[name] = [analyse_labelled(a, res) for a in articles]
+    return out
+
+
+def analyse_labelled(article: Article, res: Resources) -> Analysed:
+    """One labelled article with each sentence's labelled claims attached."""
+    sentences = analyse_article(article.text, res)
+    spans: dict[tuple[int, int], list[dict]] = {}
+    for c in article.claims:
+        spans.setdefault((c["start"], c["end"]), []).append(c)
+    keys = sorted(spans)
+    gold = []
+    for s, _, _ in sentences:
+        span = overlapping_span(keys, s.start, s.end)
+        gold.append(spans[span] if span else [])
+    return Analysed(article, sentences, gold)
+
+
+def training_rows(analysed: list[Analysed]) -> dict[str, tuple[list[dict], list]]:
+    """Feature dicts and labels for each decision, from labelled articles.
+
+    Args:
+        analysed: labelled articles, read and parsed.
+    """
+    rows: dict[str, tuple[list, list]] = {k: ([], []) for k in ("claim", "supplier", "recipient", "status", "stance")}
+    for a in analysed:
+        for (sentence, _, examples), gold in zip(a.sentences, a.gold):
+            by_category: dict[str, list[dict]] = {}
+            for c in gold:
+                by_category.setdefault(c["category"], []).append(c)
+            for ex in examples:
+                claims = by_category.get(ex.candidate.category, []) or _same_item(ex.candidate, gold)
+                _add(rows, "claim", ex.features, int(bool(claims)))
+                if not claims:
+                    continue
+                _add(rows, "status", ex.features, "committed" if claims[0]["status"] == "committed" else "delivered")
+                _add(rows, "stance", ex.features, claims[0]["stance"])
+                suppliers = {c["supplier"] for c in claims}
+                recipients = {c["recipient"] for c in claims}
+                for party, features in ex.parties:
+                    _add(rows, "supplier", features, int(party.code in suppliers))
+                    _add(rows, "recipient", features, int(party.code in recipients))
+    return rows
+
+
+def _same_item(candidate, gold: list[dict]) -> list[dict]:
+    """Labelled claims whose item words overlap the candidate's (the lexicon may file it under another category)."""
+    words = set(candidate.text.lower().split())
+    return [c for c in gold if c.get("item") and words & set(c["item"].lower().split()) - {"the", "a", "of", "and"}]
+
+
+def _add(rows: dict, task: str, features: dict, label) -> None:
+    """Append one example to a task's rows."""
+    rows[task][0].append(features)
+    rows[task][1].append(label)
+
+
+def fit_linear(features: list[dict], labels: list, c: float) -> LinearModel:
+    """Fit a logistic regression (binary or multinomial) and return it as a LinearModel.
+
+    Args:
+        features: feature dicts.
+        labels: 0/1 or class names.
+        c: inverse regularisation strength.
+    """
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = DictVectorizer()
+    x = vec.fit_transform(features)
+    model = LogisticRegression(C=c, max_iter=5000, random_state=SEED).fit(x, labels)
+    names = vec.get_feature_names_out()
+    classes = [str(k) for k in model.classes_]
+    coef = model.coef_
+    weights = {name: [float(coef[i][j]) for i in range(coef.shape[0])] for j, name in enumerate(names)
+               if any(abs(coef[i][j]) > 1e-6 for i in range(coef.shape[0]))}
+    return LinearModel(classes, weights, [float(b) for b in model.intercept_])
+
+
+def fit_decisions(train: list[Analysed], thresholds: dict[str, float] | None = None) -> Decisions:
+    """Train every decision on labelled articles; thresholds from an inner cross-validation unless given.
+
+    Args:
+        train: labelled articles, read and parsed.
+        thresholds: claim/supplier/recipient thresholds to use instead of cross-validating them.
+    """
+    rows = training_rows(train)
+    d = Decisions(claim=fit_linear(*rows["claim"], C_CLAIM), supplier=fit_linear(*rows["supplier"], C_ROLE),
+                  recipient=fit_linear(*rows["recipient"], C_ROLE), status=fit_linear(*rows["status"], C_FIELD),
+                  stance=fit_linear(*rows["stance"], C_FIELD))
+    chosen = thresholds or choose_thresholds(train)
+    d.claim.threshold, d.supplier.threshold, d.recipient.threshold = (chosen[k] for k in ("claim", "supplier", "recipient"))
+    return d
+
+
+def choose_thresholds(train: list[Analysed], folds: int = 3) -> dict[str, float]:
+    """Thresholds that maximise claim F1 on out-of-fold predictions over the training articles.
+
+    Args:
+        train: labelled articles, read and parsed.
+        folds: inner folds.
+    """
+    parts = split_folds(train, folds)
+    models = [fit_decisions([a for j, p in enumerate(parts) if j != i for a in p], {"claim": .5, "supplier": .5, "recipient": .5})
+              for i in range(folds)]
+    best, best_f1 = {"claim": .5, "supplier": .3, "recipient": .3}, -1.0
+    for t_claim in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+        for t_role in (0.05, 0.1, 0.15, 0.25, 0.35, 0.45):
+            total = Score()
+            for model, part in zip(models, parts):
+                model.claim.threshold, model.supplier.threshold, model.recipient.threshold = t_claim, t_role, t_role
+                for a in part:
+                    total.add(score_analysed(a, model))
+            f1 = total.claim_prf()[2] + total.sentence_prf()[2]
+            if f1 > best_f1:
+                best, best_f1 = {"claim": t_claim, "supplier": t_role, "recipient": t_role}, f1
+    return best
+
+
+def split_folds(items: list, folds: int) -> list[list]:
+    """Articles dealt into folds after a seeded shuffle."""
+    order = list(items)
+    random.Random(SEED).shuffle(order)
+    return [order[i::folds] for i in range(folds)]
+
+
+def score_analysed(a: Analysed, d: Decisions) -> Score:
+    """Score the claims a set of decisions finds in one analysed article against its labels."""
+    res = Resources(None, load_frames(), None, d)
+    found = []
+    speaker = None
+    for sentence, _, examples in a.sentences:
+        claims = sentence_claims(sentence, examples, res, speaker)
+        for c in claims:
+            c.start, c.end = sentence.start, sentence.end
+        if claims:
+            speaker = claims[0].claimant or speaker
+        found += claims
+    return score_article(a.article, found)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train on every labelled set and write models/claims/decisions.json."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--output", type=Path, default=MODEL_FILE)
+    args = parser.parse_args(argv)
+    if not (shared_data_dir() / "war-news").is_dir():
+        print("../shared/data is missing: the labelled sets are needed to train", file=sys.stderr)
+        return 2
+    from pipeline.claims.grammar import load_parser
+    from pipeline.claims.lexicon import load_lexicon
+
+    res = Resources(load_lexicon(), load_frames(), load_parser(), None)
+    analysed = analyse_sets(load_training_sets(), res)
+    pool = [a for name in analysed for a in analysed[name]]
+    d = fit_decisions(pool)
+    d.meta = {"seed": SEED, "sets": {k: len(v) for k, v in analysed.items()},
+              "thresholds": {"claim": d.claim.threshold, "supplier": d.supplier.threshold,
+                             "recipient": d.recipient.threshold}}
+    d.save(args.output)
+    print(f"wrote {args.output} ({len(d.claim.weights)} claim features; thresholds {d.meta['thresholds']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
