@@ -226,6 +226,29 @@ def claims_detect(jsonl: bool = typer.Option(False, "--jsonl", help="Read {id,te
     detect_jsonl(sys.stdin, sys.stdout)
 
 
+@claims_app.command("eval")
+def claims_eval(errors: int = typer.Option(0, "--errors", help="List this many disagreements per set."),
+                as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object.")) -> None:
+    """Score the detector on the real labelled sets: 5-fold CV, trained on the other set, and the committed model."""
+    from pipeline.claims.detect import load_resources
+    from pipeline.claims.evaluate import shared_data_dir
+    from pipeline.claims.report import evaluate_real_sets, format_evaluation
+    from pipeline.claims.train import analyse_sets, load_training_sets
+
+    if not (shared_data_dir() / "war-news").is_dir():
+        typer.echo(f"no labelled sets at {shared_data_dir()}: claims eval needs ../shared/data", err=True)
+        raise typer.Exit(2)
+    res = load_resources()
+    evaluations = evaluate_real_sets(analyse_sets(load_training_sets(), res), res.decisions)
+    if as_json:
+        typer.echo(json.dumps({ev.name: {"cross_validated": ev.cross_validated.figures(),
+                                         "cross_set": ev.cross_set.figures(),
+                                         "committed": ev.committed.figures()} for ev in evaluations}, indent=1))
+        return
+    for ev in evaluations:
+        typer.echo(format_evaluation(ev, errors))
+
+
 @claims_app.command("list")
 def claims_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
     """List claim clusters with their source counts."""

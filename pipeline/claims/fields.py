@@ -7,7 +7,13 @@ import re
 from pipeline.claims.frames import FrameLexicon, lemma_of
 from pipeline.quantities import find_quantity
 
-_ACCORDING_RE = re.compile(r"\b(?:[Aa]ccording to|citing|[Cc]ited by|quoted by|as reported by)\s+(?P<who>[^,;.\"”]{2,90})")
+# The source a speaker relays ("citing information provided by X", "relaying a briefing by X") is the claimant:
+# the spec's example credits the spy agency, not the lawmaker who passed its figure on.
+_SOURCE_RE = re.compile(
+    r"\b(?:[Aa]ccording to|[Cc]iting|[Rr]elaying|[Cc]ited by|[Qq]uoted by|as reported by)\s+"
+    r"(?:(?:an?|the)\s+)?(?:(?:information|a briefing|briefings?|data|intelligence|reports?|findings|assessments?|estimates?)"
+    r"\s+(?:\w+\s+)?(?:provided\s+|given\s+|shared\s+|released\s+)?(?:by|from)\s+)?"
+    r"(?P<who>[^,;.\"”]{2,90})")
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "who", "which", "that"}
 _LEADING_WORDS_RE = re.compile(r"^(?:also|but|and|however|meanwhile|then)\s+", re.I)
 _MAX_CLAIMANT_WORDS = 12
@@ -22,6 +28,9 @@ def find_claimant(trigger, doc, lex: FrameLexicon, speaker: str | None) -> tuple
         lex: the frame lexicon (speech and hedge verbs).
         speaker: the claimant of the sentence before, for 'he said' and quotes without a name.
     """
+    m = _SOURCE_RE.search(doc.text)
+    if m:
+        return _trim(m.group("who")), "claimant:cited-source"
     verb = _speech_verb(trigger, doc, lex)
     if verb is not None:
         subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
@@ -30,9 +39,6 @@ def find_claimant(trigger, doc, lex: FrameLexicon, speaker: str | None) -> tuple
             if text.lower() in _PRONOUNS:
                 return speaker, "claimant:pronoun->previous" if speaker else "claimant:pronoun"
             return text, f"claimant:subject-of:{lemma_of(verb)}"
-    m = _ACCORDING_RE.search(doc.text)
-    if m:
-        return m.group("who").strip(), "claimant:according-to"
     return None, "claimant:outlet"
 
 
@@ -47,9 +53,14 @@ def _speech_verb(trigger, doc, lex: FrameLexicon):
         if "speech" in classes or "hedge" in classes or "deny" in classes:
             return cur
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is not None and trigger is not None and root.i != trigger.i and "speech" in lex.governors.get(lemma_of(root), ()):
+    if root is None:
+        return None
+    if trigger is not None and root.i != trigger.i and "speech" in lex.governors.get(lemma_of(root), ()):
         return root
-    return None
+    # "X sent Y, a lawmaker said": the parser hangs the speech verb below the transfer as parataxis.
+    return next((c for c in root.children if c.dep_ in ("parataxis", "ccomp", "advcl")
+                 and "speech" in lex.governors.get(lemma_of(c), ())
+                 and any(g.dep_ in ("nsubj", "nsubj:pass") for g in c.children)), None)
 
 
 def _phrase(token) -> str:
@@ -57,7 +68,13 @@ def _phrase(token) -> str:
     skip = {t.i for c in token.children if c.dep_ in ("acl:relcl", "appos", "acl", "punct") for t in c.subtree}
     words = [t for t in token.subtree if t.i not in skip]
     text = token.doc[words[0].i:words[-1].i + 1].text if words else token.text
+    return _trim(text)
+
+
+def _trim(text: str) -> str:
+    """A claimant without quotes, leading conjunctions or a tail longer than a name."""
     text = _LEADING_WORDS_RE.sub("", text.strip(" ,\"“”'"))
+    text = re.split(r"\s+(?:on|last|this|earlier|late)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|month|year)\b", text)[0]
     return " ".join(text.split()[:_MAX_CLAIMANT_WORDS])
 
 
