@@ -8,7 +8,7 @@ export AIRFLOW_HOME := $(CURDIR)/state/airflow
 export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup run test demo demo-reset airflow celery celery-stop bench bench-parser train-parser bench-scale bench-freshness clean
+.PHONY: setup run test demo demo-reset airflow celery celery-stop bench bench-parser train-parser train-claims claims-eval bench-scale bench-freshness clean
 
 $(STAMP):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ bench: $(STAMP)
 PIN := $(shell command -v taskset >/dev/null && echo taskset -c $$(($$(nproc) - 1)))
 train-parser: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PIN) $(PY) -m pipeline.claims.parser_train
+
+train-claims: $(STAMP)
+	$(PY) -m pipeline.claims.train
+
+claims-eval: $(STAMP)
+	$(PY) -m pipeline claims eval --errors 20
 
 bench-parser: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) bench/bench_parser.py

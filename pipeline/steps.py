@@ -226,8 +226,7 @@ def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
         settings: the run's settings.
         run_key: the run's unique name.
     """
-    from pipeline.claims import detect_claims
-    from pipeline.dedupe import record_claim
+    from pipeline.claims.detect import DETECT_BATCH, detect_many
 
     channels = alerts.load_channels(alert_env(settings))
     counts: Counter = Counter()
@@ -245,35 +244,48 @@ def detect_claims_in_articles(settings: Settings, run_key: str) -> dict:
                 .order_by(Article.duplicate_of_id.is_not(None), Article.published, Article.id)
             ).all()
         quiet_days = int(settings.extra.get("TW_HISTORY_QUIET_DAYS") or HISTORY_QUIET_DAYS)
-        for article_id in pending:
-            with Session() as session, session.begin():
-                article = session.get(Article, article_id)
-                counts["copies" if article.duplicate_of_id else "articles"] += 1
-                quiet = is_stale_history(session, article, quiet_days)
-                text, headline_end = detector_input(session, article)
-                for claim in sorted(detect_claims(text), key=lambda c: provenance_rank(c, headline_end)):
-                    decision = record_claim(session, article=article, claim=claim, run_id=run_id, quiet=quiet)
-                    counts["claims_new" if decision.is_new_row else "claims_known"] += 1
-                    counts["claims_history_quiet"] += quiet and decision.is_new_row
-                    if decision.kind is None:
-                        continue
-                    counts[f"alerts_{decision.kind.lower()}"] += 1
-                    payload = build_alert_payload(decision, article)
-                    alerts.enqueue_alert(
-                        session,
-                        kind=decision.kind,
-                        uid=_uid(decision.kind, str(decision.cluster.id), str(decision.claim_row.id)),
-                        summary=payload["headline"],
-                        payload=payload,
-                        channels=channels,
-                        cluster_id=decision.cluster.id,
-                        claim_id=decision.claim_row.id,
-                        source_id=article.source_id,
-                        change=decision.change,
-                        run_id=run_id,
-                    )
-                article.detected_sha256 = article.content_sha256
+        for start in range(0, len(pending), DETECT_BATCH):
+            batch = pending[start:start + DETECT_BATCH]
+            with Session() as session:
+                inputs = [detector_input(session, session.get(Article, article_id)) for article_id in batch]
+            # The parser reads a batch of articles at once (faster); each article is then stored in its own transaction.
+            found = detect_many([text for text, _ in inputs])
+            for article_id, (_, headline_end), claims in zip(batch, inputs, found):
+                _store_article_claims(Session, article_id, claims, headline_end, channels, run_id, quiet_days, counts)
     return dict(counts)
+
+
+def _store_article_claims(Session, article_id: int, claims: list, headline_end: int, channels, run_id: int,
+                          quiet_days: int, counts: Counter) -> None:
+    """Record one article's claims, cluster them and queue their alerts, in one transaction."""
+    from pipeline.dedupe import record_claim
+
+    with Session() as session, session.begin():
+        article = session.get(Article, article_id)
+        counts["copies" if article.duplicate_of_id else "articles"] += 1
+        quiet = is_stale_history(session, article, quiet_days)
+        for claim in sorted(claims, key=lambda c: provenance_rank(c, headline_end)):
+            decision = record_claim(session, article=article, claim=claim, run_id=run_id, quiet=quiet)
+            counts["claims_new" if decision.is_new_row else "claims_known"] += 1
+            counts["claims_history_quiet"] += quiet and decision.is_new_row
+            if decision.kind is None:
+                continue
+            counts[f"alerts_{decision.kind.lower()}"] += 1
+            payload = build_alert_payload(decision, article)
+            alerts.enqueue_alert(
+                session,
+                kind=decision.kind,
+                uid=_uid(decision.kind, str(decision.cluster.id), str(decision.claim_row.id)),
+                summary=payload["headline"],
+                payload=payload,
+                channels=channels,
+                cluster_id=decision.cluster.id,
+                claim_id=decision.claim_row.id,
+                source_id=article.source_id,
+                change=decision.change,
+                run_id=run_id,
+            )
+        article.detected_sha256 = article.content_sha256
 
 
 def is_stale_history(session, article: Article, quiet_days: int = HISTORY_QUIET_DAYS) -> bool:

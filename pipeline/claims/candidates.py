@@ -92,6 +92,8 @@ def _trigger_ids(doc, lex: FrameLexicon) -> list[int]:
                                               and upos(t) not in ("ADP", "DET", "PRON", "AUX")]
     return ids
 
+_POSSESSIVE = ("'s", "’s", "'")
+
 
 def tree_path(a, b, limit: int = CLIMB) -> str | None:
     """Labels from a up to the lowest common head, then down to b ('obj', 'nsubj:pass^vxcomp'); None if long.
@@ -119,18 +121,19 @@ def _tree(doc) -> tuple[list[str], list[list[int]]]:
     """Each token's label and its chain of heads up to the root, computed once per parse."""
     tree = doc.user_data.get("tw_tree")
     if tree is None:
-        heads = [t.head.i for t in doc]
-        chains = []
-        for i in range(len(doc)):
+        tokens = list(doc)
+        heads = [t.head.i for t in tokens]
+        deps = [t.dep_ for t in tokens]
+        case: dict[int, str] = {}
+        for t, dep, head in zip(tokens, deps, heads):
+            if dep == "case" and head not in case and t.lower_ not in _POSSESSIVE:
+                case[head] = t.lower_
+        labels = [f"{dep}:{case[i]}" if i in case else dep for i, dep in enumerate(deps)]
+        chains: list[list[int]] = []
+        for i in range(len(tokens)):
             chain = [i]
-            while heads[chain[-1]] != chain[-1] and len(chain) <= len(doc):
+            while heads[chain[-1]] != chain[-1] and len(chain) <= len(tokens):
                 chain.append(heads[chain[-1]])
             chains.append(chain)
-        tree = doc.user_data["tw_tree"] = ([_label(t) for t in doc], chains)
+        tree = doc.user_data["tw_tree"] = (labels, chains)
     return tree
-
-
-def _label(token) -> str:
-    """A token's relation to its head; a preposition is part of it ('obl:to', 'nmod:of')."""
-    case = next((c.lower_ for c in token.children if c.dep_ == "case" and c.lower_ not in ("'s", "’s", "'")), None)
-    return f"{token.dep_}:{case}" if case else token.dep_

@@ -16,6 +16,8 @@ from pipeline.claims.lexicon import Lexicon, load_lexicon
 from pipeline.claims.model import Decisions, load_decisions
 from pipeline.claims.roles import PartyCandidate, party_candidates, role_features
 
+DETECT_BATCH = 32  # articles the detect step parses together (each is still stored in a transaction of its own)
+
 
 @dataclass(frozen=True)
 class Resources:

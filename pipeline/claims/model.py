@@ -59,6 +59,10 @@ class Decisions:
     stance: LinearModel  # affirmed / hedged / denied
     meta: dict = field(default_factory=dict)
 
+    def thresholds(self) -> dict[str, float]:
+        """The claim, supplier and recipient thresholds, as fit_decisions takes them."""
+        return {name: getattr(self, name).threshold for name in ("claim", "supplier", "recipient")}
+
     def save(self, path: Path = MODEL_FILE) -> None:
         """Write all models to one JSON file."""
         path.parent.mkdir(parents=True, exist_ok=True)

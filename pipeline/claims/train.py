@@ -22,6 +22,8 @@ TESTS_DATA = ROOT / "tests" / "data"
 SEED = 13
 C_CLAIM, C_ROLE, C_FIELD = 0.3, 0.5, 0.5
 FOLDS = 5
+CLAIM_THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+ROLE_THRESHOLDS = (0.05, 0.1, 0.15, 0.25, 0.35, 0.45)
 
 
 @dataclass
@@ -159,18 +161,20 @@ def choose_thresholds(train: list[Analysed], folds: int = 3) -> dict[str, float]
     parts = split_folds(train, folds)
     models = [fit_decisions([a for j, p in enumerate(parts) if j != i for a in p], {"claim": .5, "supplier": .5, "recipient": .5})
               for i in range(folds)]
-    best, best_f1 = {"claim": .5, "supplier": .3, "recipient": .3}, -1.0
-    for t_claim in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-        for t_role in (0.05, 0.1, 0.15, 0.25, 0.35, 0.45):
-            total = Score()
-            for model, part in zip(models, parts):
-                model.claim.threshold, model.supplier.threshold, model.recipient.threshold = t_claim, t_role, t_role
-                for a in part:
-                    total.add(score_analysed(a, model))
-            f1 = total.claim_prf()[2] + total.sentence_prf()[2]
-            if f1 > best_f1:
-                best, best_f1 = {"claim": t_claim, "supplier": t_role, "recipient": t_role}, f1
-    return best
+    def quality(chosen: dict[str, float]) -> float:
+        total = Score()
+        for model, part in zip(models, parts):
+            model.claim.threshold, model.supplier.threshold, model.recipient.threshold = (
+                chosen[k] for k in ("claim", "supplier", "recipient"))
+            for a in part:
+                total.add(score_analysed(a, model))
+        return total.claim_prf()[2] + total.sentence_prf()[2]
+
+    # Coordinate search (the claim threshold, then the role threshold): 14 scorings instead of the grid's 48.
+    best = {"claim": .5, "supplier": .25, "recipient": .25}
+    best["claim"] = max(CLAIM_THRESHOLDS, key=lambda t: quality({**best, "claim": t}))
+    role = max(ROLE_THRESHOLDS, key=lambda t: quality({**best, "supplier": t, "recipient": t}))
+    return {**best, "supplier": role, "recipient": role}
 
 
 def split_folds(items: list, folds: int) -> list[list]:
