@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -155,18 +156,28 @@ def sentence_claims(sentence: Sentence, examples: list[Example], res: Resources,
 
 
 def choose_sides(parties: list[tuple[PartyCandidate, dict]], d: Decisions) -> list[tuple[str | None, str | None]]:
-    """The most likely supplier and recipient (or none) of a candidate, as (supplier, recipient) pairs.
+    """The most likely supplier and recipient (or none) of a candidate, chosen together, as (supplier, recipient) pairs.
+
+    Each side's evidence is its log-odds above that side's threshold; the pair with the most evidence wins, so a party
+    the tree marks as a clear recipient is not made the supplier because no other party looked like one.
 
     Args:
         parties: the candidate's possible sides with their role features.
         d: the decision models.
     """
-    scored = [(pc.code, d.supplier.probability(f), d.recipient.probability(f)) for pc, f in parties]
-    sup = max(scored, key=lambda x: x[1], default=None)
-    supplier = sup[0] if sup and sup[1] >= d.supplier.threshold else None
-    rec = max((x for x in scored if x[0] != supplier), key=lambda x: x[2], default=None)
-    recipient = rec[0] if rec and rec[2] >= d.recipient.threshold else None
-    return [(supplier, recipient)]
+    sup = {None: 0.0}
+    rec = {None: 0.0}
+    for pc, f in parties:
+        sup[pc.code] = max(sup.get(pc.code, -1e9), _logit(d.supplier.probability(f)) - _logit(d.supplier.threshold))
+        rec[pc.code] = max(rec.get(pc.code, -1e9), _logit(d.recipient.probability(f)) - _logit(d.recipient.threshold))
+    pairs = [(s, r) for s in sup for r in rec if s is None or s != r]
+    return [max(pairs, key=lambda pair: sup[pair[0]] + rec[pair[1]])]
+
+
+def _logit(p: float) -> float:
+    """Log-odds of a probability, kept finite."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 def build_claim(sentence: Sentence, ex: Example, supplier: str | None, recipient: str | None, p: float,
