@@ -110,6 +110,10 @@ def candidate_features(cand, sentence, marks: dict, lex: FrameLexicon, context) 
     f: dict[str, float] = {"bias": 1.0, f"cat:{cand.category}": 1.0, f"src:{cand.source}": 1.0,
                            f"path:{cand.path}": 1.0, f"anchor_dep:{cand.head.dep_}": 1.0,
                            f"anchor_head:{lemma_of(cand.head.head)}": 1.0}
+    f[f"item_lemma:{lemma_of(cand.head)}"] = 1.0
+    for c in cand.head.children:
+        if c.dep_ in ("amod", "compound", "nmod", "nummod") and upos(c) in ("ADJ", "NOUN", "VERB"):
+            f[f"item_mod:{lemma_of(c)}"] = 1.0  # "humanitarian aid", "nonlethal assistance", "military advisers"
     m = cand.mention
     if m is not None:
         f[f"prio:{m.priority}"] = 1.0
