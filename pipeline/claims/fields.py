@@ -14,6 +14,9 @@ _SOURCE_RE = re.compile(
     r"(?:(?:an?|the)\s+)?(?:(?:information|a briefing|briefings?|data|intelligence|reports?|findings|assessments?|estimates?)"
     r"\s+(?:\w+\s+)?(?:provided\s+|given\s+|shared\s+|released\s+)?(?:by|from)\s+)?"
     r"(?P<who>[^,;.\"”]{2,90})")
+_TRAILING_SPEAKER_RE = re.compile(
+    r",\s+(?P<who>(?:[A-Za-z][\w.'’-]*\s+){0,8}?[A-Za-z][\w.'’-]*)\s+(?:said|says|told|reported|claimed|added|stated)"
+    r"(?:\s+(?:on\s+)?\w+)?\s*[.\"”]*\s*$")
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "who", "which", "that"}
 _LEADING_WORDS_RE = re.compile(r"^(?:also|but|and|however|meanwhile|then)\s+", re.I)
 _MAX_CLAIMANT_WORDS = 12
@@ -39,6 +42,10 @@ def find_claimant(trigger, doc, lex: FrameLexicon, speaker: str | None) -> tuple
             if text.lower() in _PRONOUNS:
                 return speaker, "claimant:pronoun->previous" if speaker else "claimant:pronoun"
             return text, f"claimant:subject-of:{lemma_of(verb)}"
+    # A trailing "..., South Korea's spy agency said." the parser did not attach as the verb's subject.
+    m = _TRAILING_SPEAKER_RE.search(doc.text)
+    if m and m.group("who").split()[0].lower() not in _PRONOUNS:
+        return _trim(m.group("who")), "claimant:trailing-speaker"
     return None, "claimant:outlet"
 
 
