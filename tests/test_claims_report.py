@@ -16,10 +16,10 @@ from pipeline.sentences import split_sentences
 # Reached with `python -m pipeline claims eval --quick` (5-fold article-level CV, committed thresholds in every
 # fold) when the detector was last trained; the gate is each figure minus 0.02. Raise them when it improves.
 REACHED = {
-    "war-news": {"sentence_p": 0.700, "sentence_r": 0.575, "claim_f1": 0.342,
-                 "supplier_acc": 0.787, "recipient_acc": 0.738, "category_acc": 0.869},
-    "arms-news": {"sentence_p": 0.451, "sentence_r": 0.462, "claim_f1": 0.246,
-                  "supplier_acc": 0.693, "recipient_acc": 0.625, "category_acc": 0.886},
+    "war-news": {"sentence_p": 0.700, "sentence_r": 0.575, "claim_f1": 0.347,
+                 "supplier_acc": 0.818, "recipient_acc": 0.736, "category_acc": 0.884},
+    "arms-news": {"sentence_p": 0.459, "sentence_r": 0.456, "claim_f1": 0.260,
+                  "supplier_acc": 0.716, "recipient_acc": 0.682, "category_acc": 0.898},
 }
 MARGIN = 0.02
 
