@@ -78,6 +78,15 @@ def shared_data_dir(root: Path | None = None) -> Path:
     return root.parent / "shared" / "data"
 
 
+def read_jsonl(paths: list[Path]) -> list[dict]:
+    """Every record of some JSON-lines files, in order (blank lines skipped).
+
+    Args:
+        paths: the files.
+    """
+    return [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def load_real_set(name: str, data_dir: Path | None = None) -> list[Article]:
     """Read one labelled real set (labels.jsonl plus the article texts).
 
@@ -86,13 +95,8 @@ def load_real_set(name: str, data_dir: Path | None = None) -> list[Article]:
         data_dir: the shared data folder (default ../shared/data).
     """
     folder = (data_dir or shared_data_dir()) / name
-    articles = []
-    for line in (folder / "labels.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            rec = json.loads(line)
-            text = (folder / "articles" / rec["article"]).read_text(encoding="utf-8")
-            articles.append(Article(rec["article"], text, rec["claims"]))
-    return articles
+    return [Article(rec["article"], (folder / "articles" / rec["article"]).read_text(encoding="utf-8"), rec["claims"])
+            for rec in read_jsonl([folder / "labels.jsonl"])]
 
 
 def load_added_labels(path: Path, data_dir: Path | None = None) -> list[Article]:
@@ -104,10 +108,7 @@ def load_added_labels(path: Path, data_dir: Path | None = None) -> list[Article]
     """
     folder = (data_dir or shared_data_dir()) / "war-news" / "articles"
     articles = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        rec = json.loads(line)
+    for rec in read_jsonl([path]):
         text = (folder / rec["article"]).read_text(encoding="utf-8")
         claims = [_claim_from_spans(text, c) for c in rec["claims"]]
         articles.append(Article(rec["article"], text, claims))
@@ -121,14 +122,10 @@ def load_synthetic_articles(folder: Path) -> list[Article]:
         folder: the tests/data folder.
     """
     articles = []
-    for path in sorted(folder.glob("claims_articles*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            claims = [dict(c, start=s["start"], end=s["end"], sentence=s["text"])
-                      for s in rec["sentences"] for c in s["claims"]]
-            articles.append(Article(rec["id"], rec["text"], claims))
+    for rec in read_jsonl(sorted(folder.glob("claims_articles*.jsonl"))):
+        claims = [dict(c, start=s["start"], end=s["end"], sentence=s["text"])
+                  for s in rec["sentences"] for c in s["claims"]]
+        articles.append(Article(rec["id"], rec["text"], claims))
     return articles
 
 
@@ -139,15 +136,12 @@ def load_training_articles(folder: Path) -> list[Article]:
         folder: the tests/data folder.
     """
     articles = []
-    for path in sorted(folder.glob("train_articles_*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rec = json.loads(line)
-                claims = []
-                for c in rec["claims"]:
-                    start = rec["text"].index(c["sentence"])
-                    claims.append(dict(c, start=start, end=start + len(c["sentence"])))
-                articles.append(Article(rec["id"], rec["text"], claims))
+    for rec in read_jsonl(sorted(folder.glob("train_articles_*.jsonl"))):
+        claims = []
+        for c in rec["claims"]:
+            start = rec["text"].index(c["sentence"])
+            claims.append(dict(c, start=start, end=start + len(c["sentence"])))
+        articles.append(Article(rec["id"], rec["text"], claims))
     return articles
 
 
