@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import alerts, alerts_render
+from pipeline import alerts
 from pipeline.alerts import (
     ConsoleChannel,
     DeliveryPolicy,
@@ -31,6 +31,7 @@ from pipeline.alerts import (
     enqueue_alert,
     list_alerts,
     load_channels,
+    render,
     render_email,
     render_slack_blocks,
     render_slack_digest,
@@ -683,7 +684,7 @@ def test_renderers_show_claim_fields_and_escape():
 
 
 def test_quantities_read_like_news():
-    fmt = alerts_render.format_quantity
+    fmt = render.format_quantity
     assert fmt({"min": 1_000_000, "max": None, "unit": "rounds"}) == "more than 1 million rounds"
     assert fmt({"min": 2.5e9, "max": 2.5e9, "unit": "usd"}) == "$2.5 billion"
     assert fmt({"min": None, "max": 6_000_000, "unit": "shells"}) == "up to 6 million shells"

@@ -1,4 +1,4 @@
-"""Alert channels (Slack webhook, SMTP email, console), their watchlist filters and secret redaction."""
+"""Alert channels: Slack webhook, SMTP email and console, each with its watchlist filter."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from pipeline.alerts_render import (
+from pipeline.alerts.redaction import redact, url_secrets
+from pipeline.alerts.render import (
     render_digest_text,
     render_email,
     render_email_digest,
@@ -25,18 +26,13 @@ from pipeline.alerts_render import (
     render_slack_digest,
     render_text,
 )
+from pipeline.alerts.watchlist import Watch
 
+# The stage's one logger, by name not __name__: redacted_logging filters it, and a logger's filters
+# never see records from its children.
 log = logging.getLogger("pipeline.alerts")
 
 MODES = ("instant", "digest")
-CLAIM_KINDS = ("NEW", "UPDATE")
-REDACTED = "<redacted>"
-# Shapes of secrets we may not know about (a webhook configured elsewhere, a URL with a password).
-SECRET_PATTERNS = [
-    re.compile(r"hooks\.slack\.com/services/[^\s'\"),]+"),
-    re.compile(r"/services/T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+"),
-    re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),
-]
 
 
 class DeliveryError(Exception):
@@ -55,80 +51,6 @@ class OutgoingAlert:
     uid: str
     kind: str
     payload: dict
-
-
-@dataclass(frozen=True)
-class Watch:
-    """A channel's subscription: empty lists mean "any"; claim filters apply to NEW/UPDATE alerts."""
-
-    suppliers: frozenset[str] = frozenset()
-    recipients: frozenset[str] = frozenset()
-    parties: frozenset[str] = frozenset()
-    categories: frozenset[str] = frozenset()
-    min_quantity: float | None = None
-    units: frozenset[str] = frozenset()
-    kinds: frozenset[str] = frozenset()
-
-    @property
-    def filters_claims(self) -> bool:
-        """True when any claim field is filtered."""
-        return bool(self.suppliers or self.recipients or self.parties or self.categories or self.min_quantity)
-
-    def accepts(self, payload: dict) -> bool:
-        """Return True when the alert passes this watch.
-
-        Args:
-            payload: an alert payload.
-        """
-        kind = (payload.get("kind") or "").upper()
-        # A desk that watches PRK wants claims, not source-health notices, unless it asks for them.
-        kinds = self.kinds or (frozenset(CLAIM_KINDS) if self.filters_claims else frozenset())
-        if kinds and kind not in kinds:
-            return False
-        if kind not in CLAIM_KINDS:
-            return True
-        supplier = (payload.get("supplier") or "").upper()
-        recipient = (payload.get("recipient") or "").upper()
-        if self.suppliers and supplier not in self.suppliers:
-            return False
-        if self.recipients and recipient not in self.recipients:
-            return False
-        if self.parties and not ({supplier, recipient} & self.parties):
-            return False
-        if self.categories and (payload.get("category") or "").lower() not in self.categories:
-            return False
-        if self.min_quantity is not None:
-            return _quantity_at_least(payload.get("quantity"), self.min_quantity, self.units)
-        return True
-
-
-def parse_watch(data: dict | None) -> Watch:
-    """Build a Watch from the `watch:` mapping of a watchlist entry.
-
-    Args:
-        data: e.g. {"suppliers": ["PRK"], "categories": ["missiles"], "min_quantity": 1000}.
-    """
-    data = data or {}
-    unknown = set(data) - {"suppliers", "recipients", "parties", "categories", "min_quantity", "units", "kinds"}
-    if unknown:
-        raise ValueError(f"unknown watch keys: {', '.join(sorted(unknown))}")
-
-    def codes(key: str, upper: bool = True) -> frozenset[str]:
-        values = data.get(key) or []
-        if isinstance(values, str):
-            values = [v for v in re.split(r"[,\s]+", values) if v]
-        return frozenset(str(v).upper() if upper else str(v).lower() for v in values)
-
-    minimum = data.get("min_quantity")
-    return Watch(
-        suppliers=codes("suppliers"),
-        recipients=codes("recipients"),
-        parties=codes("parties"),
-        categories=codes("categories", upper=False),
-        min_quantity=float(minimum) if minimum not in (None, "") else None,
-        units=codes("units", upper=False),
-        kinds=codes("kinds"),
-    )
 
 
 class Channel(Protocol):
@@ -415,51 +337,6 @@ class EmailChannel(BaseChannel):
             f"{address}: {code} {self.redact(reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else str(reply))}"
             for address, (code, reply) in refused.items()
         )
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    """Return text with every secret, and anything shaped like a webhook or URL password, replaced.
-
-    Args:
-        text: an error message or log line.
-        secrets: exact values to remove (longest first, so a URL goes before its path).
-    """
-    if not text:
-        return text
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    for pattern in SECRET_PATTERNS:
-        text = pattern.sub(REDACTED, text)
-    return text
-
-
-def url_secrets(url: str) -> list[str]:
-    """Return the parts of a webhook URL that grant access: the URL itself, its path and query.
-
-    Args:
-        url: a webhook URL.
-    """
-    if not url:
-        return []
-    parts = urlsplit(url)
-    values = [url, url.rstrip("/")]
-    path_and_query = parts.path + (f"?{parts.query}" if parts.query else "")
-    if len(parts.path.strip("/")) >= 8:
-        values += [path_and_query, parts.path, parts.path.lstrip("/")]
-    if parts.query:
-        values.append(parts.query)
-    if parts.password:
-        values.append(parts.password)
-    return values
-
-
-def _quantity_at_least(quantity: dict | None, minimum: float, units: frozenset[str]) -> bool:
-    if not quantity:
-        return False
-    if units and (quantity.get("unit") or "").lower() not in units:
-        return False
-    values = [v for v in (quantity.get("max"), quantity.get("min")) if v is not None]
-    return bool(values) and max(values) >= minimum
 
 
 def _root_cause(exc: BaseException) -> str:
