@@ -979,7 +979,7 @@ def _names_party(claimant: str, parties: tuple[str | None, ...]) -> bool:
 def _party_patterns() -> dict[str, tuple[re.Pattern | None, re.Pattern | None]]:
     """Per party code, regexes of its names and of its demonyms, from the claims lexicon
     (pipeline/lexicons/parties.json, read once); "*" holds the names of every party."""
-    path = Path(__file__).parent / "lexicons" / "parties.json"
+    path = Path(__file__).parent.parent / "lexicons" / "parties.json"
     try:
         parties = json.loads(path.read_text(encoding="utf-8")).get("parties", {})
     except (OSError, ValueError):
