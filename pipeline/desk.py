@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.dedupe import _aware, classify_claimant, cluster_timeline, format_quantity
+from pipeline.dedupe import aware, classify_claimant, cluster_timeline, format_quantity
 from pipeline.models import (
     Alert,
     Article,
@@ -180,7 +180,7 @@ def describe_clusters(session: Session, clusters: list[ClaimCluster]) -> list[di
         found = reports.get(cluster.id, [])
         # The latest article's best sentence: one that reports the transfer (a denial shows as the
         # stance), from the body rather than the headline announcing it.
-        latest = max(found, key=lambda r: (r.stance != "denied", _aware(r.published or r.first_seen_at), r[8],
+        latest = max(found, key=lambda r: (r.stance != "denied", aware(r.published or r.first_seen_at), r[8],
                                            not _headline(r), -r[1]), default=None)
         claimants = list(dict.fromkeys(r.claimant for r in found if r.claimant))
         quantity = _quantity(cluster)
@@ -196,19 +196,19 @@ def describe_clusters(session: Session, clusters: list[ClaimCluster]) -> list[di
             "claimants": claimants,
             "outlet_count": len({r.key for r in found if r.stance != "denied"}),
             "source_count": cluster.source_count,
-            "first_seen": _aware(cluster.first_seen_at),
-            "last_seen": _aware(cluster.last_seen_at),
+            "first_seen": aware(cluster.first_seen_at),
+            "last_seen": aware(cluster.last_seen_at),
             "alert_state": alert_states.get(cluster.id, "none"),
             "review_state": cluster.review_state or "unreviewed",
             "reviewed_by": cluster.reviewed_by,
-            "reviewed_at": _aware(cluster.reviewed_at),
+            "reviewed_at": aware(cluster.reviewed_at),
             "review_reason": cluster.review_reason,
             "merged_into_id": cluster.merged_into_id,
             "latest_sentence": latest.sentence if latest else None,
             "latest_claimant": latest.claimant if latest else None,
             "latest_outlet": latest.name if latest else None,
             "latest_url": (latest.canonical_url or latest.url) if latest else None,
-            "latest_published": _aware(latest.published) if latest else None,
+            "latest_published": aware(latest.published) if latest else None,
         })
     return described
 
@@ -261,7 +261,7 @@ def claim_record(session: Session, cluster_id: int) -> dict | None:
     for source in timeline["sources"]:
         source["cues"] = list(cues.get(source["claim_id"]) or [])
         source["raw_page_id"] = pages.get(source["article_id"])
-        source["published"] = _aware(published.get(source["article_id"]))
+        source["published"] = aware(published.get(source["article_id"]))
         source["claimant_kind"] = source.get("claimant_kind") or classify_claimant(source.get("claimant"))
     alerts = session.scalars(
         select(Alert).where(Alert.cluster_id.in_([cluster_id, *merged])).order_by(Alert.created_at, Alert.id)
@@ -271,7 +271,7 @@ def claim_record(session: Session, cluster_id: int) -> dict | None:
         for d in session.scalars(select(Delivery).where(Delivery.alert_id.in_([a.id for a in alerts]))):
             deliveries[d.alert_id].append(_delivery_fields(d))
     timeline["alerts"] = [
-        {"id": a.id, "uid": a.uid, "kind": a.kind, "created_at": _aware(a.created_at), "summary": a.summary,
+        {"id": a.id, "uid": a.uid, "kind": a.kind, "created_at": aware(a.created_at), "summary": a.summary,
          "change": a.change, "deliveries": sorted(deliveries.get(a.id, []), key=lambda d: d["channel"])}
         for a in alerts
     ]
@@ -320,7 +320,7 @@ def source_health(session: Session, now: datetime | None = None) -> list[dict]:
     health = []
     for source in session.scalars(select(Source).order_by(Source.key)):
         error, error_at = errors.get(source.id, (None, None))
-        if source.key in run_errors and (error_at is None or _aware(run_errors[source.key][1]) >= _aware(error_at)):
+        if source.key in run_errors and (error_at is None or aware(run_errors[source.key][1]) >= aware(error_at)):
             error, error_at = run_errors[source.key]
         health.append({
             "key": source.key,
@@ -328,12 +328,12 @@ def source_health(session: Session, now: datetime | None = None) -> list[dict]:
             "base_url": source.base_url,
             "status": source.status,
             "status_reason": source.status_reason,
-            "status_changed_at": _aware(source.status_changed_at),
-            "last_success": _aware(last_fetch.get(source.id)),
+            "status_changed_at": aware(source.status_changed_at),
+            "last_success": aware(last_fetch.get(source.id)),
             "articles_per_day": round(recent.get(source.id, 0) / 7, 1),
             "articles": total.get(source.id, 0),
             "last_error": error,
-            "last_error_at": _aware(error_at),
+            "last_error_at": aware(error_at),
         })
     return health
 
@@ -359,7 +359,7 @@ def list_outbox(session: Session, state: str | None = None, limit: int = 200) ->
         raise ValueError(f"state must be one of {', '.join(OUTBOX_STATES)}")
     return [
         {**_delivery_fields(d), "alert_id": a.id, "uid": a.uid, "kind": a.kind, "summary": a.summary,
-         "cluster_id": a.cluster_id, "created_at": _aware(a.created_at)}
+         "cluster_id": a.cluster_id, "created_at": aware(a.created_at)}
         for d, a in session.execute(query.limit(limit))
     ]
 
@@ -417,7 +417,7 @@ def encode_cursor(value, cluster_id: int) -> str:
         cluster_id: the page's last row's id.
     """
     if isinstance(value, datetime):
-        value = _aware(value).isoformat()
+        value = aware(value).isoformat()
     return base64.urlsafe_b64encode(json.dumps([value, cluster_id]).encode()).decode().rstrip("=")
 
 
@@ -470,8 +470,8 @@ def _delivery_state(state: str, attempts: int, sending_at) -> str:
 def _delivery_fields(d: Delivery) -> dict:
     return {
         "delivery_id": d.id, "channel": d.channel, "state": _delivery_state(d.state, d.attempts, d.sending_at),
-        "attempts": d.attempts, "last_error": d.last_error, "next_attempt_at": _aware(d.next_attempt_at),
-        "sent_at": _aware(d.sent_at),
+        "attempts": d.attempts, "last_error": d.last_error, "next_attempt_at": aware(d.next_attempt_at),
+        "sent_at": aware(d.sent_at),
     }
 
 

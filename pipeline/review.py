@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pipeline.dedupe import STATUS_RANK, _aware, _merge_stance, count_sources
+from pipeline.dedupe import STATUS_RANK, aware, count_sources, merge_stance
 from pipeline.models import Claim, ClaimCluster, ClaimReview, utcnow
 
 DECISIONS = ("confirmed", "dismissed")
@@ -56,12 +56,12 @@ def merge_clusters(session: Session, cluster_id: int, into_id: int, user: str, r
     source, target = _open_cluster(session, cluster_id), _open_cluster(session, into_id)
     session.execute(update(Claim).where(Claim.cluster_id == source.id).values(cluster_id=target.id))
     target.history = sorted([*(target.history or []), *(source.history or [])], key=lambda e: e.get("at") or "")
-    target.first_seen_at = min(_aware(target.first_seen_at), _aware(source.first_seen_at))
-    target.last_seen_at = max(_aware(target.last_seen_at), _aware(source.last_seen_at))
+    target.first_seen_at = min(aware(target.first_seen_at), aware(source.first_seen_at))
+    target.last_seen_at = max(aware(target.last_seen_at), aware(source.last_seen_at))
     target.claimant_kinds = list(dict.fromkeys([*(target.claimant_kinds or []), *(source.claimant_kinds or [])]))
     if STATUS_RANK.get(source.status, 0) > STATUS_RANK.get(target.status, 0):
         target.status = source.status
-    target.stance = _merge_stance(target.stance, source.stance)
+    target.stance = merge_stance(target.stance, source.stance)
     if target.quantity_min is None and target.quantity_max is None:
         target.quantity_min, target.quantity_max = source.quantity_min, source.quantity_max
         target.quantity_unit = source.quantity_unit
@@ -85,7 +85,7 @@ def list_reviews(session: Session, cluster_ids: list[int]) -> list[dict]:
     )
     return [
         {"cluster_id": r.cluster_id, "decision": r.decision, "reason": r.reason, "user": r.user,
-         "at": _aware(r.created_at), "merged_into_id": r.merged_into_id}
+         "at": aware(r.created_at), "merged_into_id": r.merged_into_id}
         for r in rows
     ]
 

@@ -378,7 +378,7 @@ def is_article_url(url: str, source: SourceConfig) -> bool:
 def source_identity(url: str, source: SourceConfig) -> str:
     """Return the article identity of a URL: "<key>:<outlet id>" with an id_pattern, else the canonical URL's.
 
-    Sources with their own spider (The Moscow Times) keep the rule in pipeline.dedupe.
+    Sources with their own spider (The Moscow Times) keep the rule in pipeline.dedupe.urls (IDENTITY_RULES).
 
     Args:
         url: an article URL (any variant).
