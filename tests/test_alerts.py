@@ -744,7 +744,7 @@ def make_tls(tmp_path: Path) -> tuple[ssl.SSLContext, str]:
 
 
 def test_dev_receiver_prints_what_a_slack_channel_posts(capsys):
-    from pipeline.alerts_receiver import make_handler
+    from pipeline.alerts.receiver import make_handler
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(200))
     threading.Thread(target=server.serve_forever, daemon=True).start()

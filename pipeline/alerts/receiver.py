@@ -1,7 +1,7 @@
 """A local stand-in for a Slack incoming webhook that prints what it receives (development only).
 
-    python -m pipeline.alerts_receiver --port 8099            # answer 200 "ok"
-    python -m pipeline.alerts_receiver --port 8099 --status 500   # play an outage
+    python -m pipeline.alerts.receiver --port 8099            # answer 200 "ok"
+    python -m pipeline.alerts.receiver --port 8099 --status 500   # play an outage
 
 Then set TW_SLACK_WEBHOOK_URL=http://127.0.0.1:8099/services/T000/B000/dev and run the pipeline.
 """
