@@ -15,7 +15,8 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.crawl import run_crawl
 from pipeline.db import upgrade_database
-from pipeline.mirror import site, start_mirror
+from pipeline.mirror import start_mirror
+from pipeline.mirror.articles import article_url
 
 FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
 
@@ -24,7 +25,7 @@ def time_baseline(base_url: str, articles: list[dict]) -> float:
     """Fetch every article page sequentially with urllib; return seconds."""
     started = time.perf_counter()
     for article in articles:
-        with urllib.request.urlopen(site.article_url(article, base_url), timeout=10) as response:
+        with urllib.request.urlopen(article_url(article, base_url), timeout=10) as response:
             response.read()
     return time.perf_counter() - started
 

@@ -244,12 +244,13 @@ def best_rates(pages: list[dict], extractors: dict) -> dict[str, float]:
 
 def load_mirror_pages() -> list[dict]:
     """Render every article page of the local Moscow Times mirror."""
-    from pipeline.mirror import site
+    from pipeline.mirror.articles import article_url, load_site, newest_first
+    from pipeline.mirror.templates import render_article
 
-    articles = site.load_site()["articles"]
+    articles = load_site()["articles"]
     base = "https://www.themoscowtimes.com"
-    return [{"id": str(a["id"]), "url": site.article_url(a, base),
-             "html": site.render_article(a, base, site.newest_first(articles))} for a in articles]
+    return [{"id": str(a["id"]), "url": article_url(a, base),
+             "html": render_article(a, base, newest_first(articles))} for a in articles]
 
 
 if __name__ == "__main__":

@@ -179,7 +179,8 @@ def main() -> None:
     args = parser.parse_args()
     from pipeline.mirror import start_mirror
     from pipeline.mirror.newsroom import start_newsroom
-    from pipeline.mirror.outlets import SHARED_OUTLETS, read_shared_pages, source_overrides
+    from pipeline.mirror.outlets import source_overrides
+    from pipeline.mirror.shared_outlets import SHARED_OUTLETS, read_shared_pages
 
     # A plain `kill` still stops Airflow and the mirrors (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))

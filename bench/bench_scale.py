@@ -19,7 +19,8 @@ from pathlib import Path
 from pipeline import steps
 from pipeline.config import load_settings
 from pipeline.mirror import start_mirror
-from pipeline.mirror.outlets import OutletMirror, SHARED_OUTLETS, outlet_routes, read_shared_pages, source_overrides
+from pipeline.mirror.outlets import OutletMirror, outlet_routes, source_overrides
+from pipeline.mirror.shared_outlets import SHARED_OUTLETS, read_shared_pages
 from pipeline.outlets import crawl_outlets, make_run_options
 
 NEWS_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "news-pages"

@@ -16,7 +16,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 
 from pipeline.config import Settings
-from pipeline.sources import SourceConfig, find_source, is_article_url, load_sources, site_rules, source_identity
+from pipeline.sites.selectors import site_rules
+from pipeline.sources import SourceConfig, find_source, is_article_url, load_sources, source_identity
 
 MAX_BYTES = 5 * 1024 * 1024
 TIMEOUT_SECONDS = 20

@@ -116,6 +116,8 @@ class SourceFile(BaseModel):
     def check_selectors(cls, value: dict) -> dict:
         import soupsieve
 
+        from pipeline.sites.selectors import split_selector  # not at the top: that module imports this one
+
         unknown = sorted(set(value) - set(SELECTOR_FIELDS))
         if unknown:
             raise ValueError(f"unknown selector field(s) {unknown}; known: {list(SELECTOR_FIELDS)}")
@@ -392,54 +394,6 @@ def source_identity(url: str, source: SourceConfig) -> str:
         if found:
             return f"{source.key}:{found}"
     return url_identity(url, source.key)
-
-
-def site_rules(source: SourceConfig):
-    """Return the source's CSS selectors as pipeline.sites SiteRules, or None when it gives none.
-
-    A selector may end in " @attr" to read an attribute, e.g. "meta[property='article:published_time'] @content".
-
-    Args:
-        source: the source.
-    """
-    from pipeline.sites.rules import SiteRules
-
-    if not source.selectors:
-        return None
-
-    def read(name: str) -> tuple[tuple[str, str | None], ...]:
-        return tuple(split_selector(value) for value in source.selectors.get(name, ()))
-
-    body = ", ".join(css for css, _ in read("body"))
-    return SiteRules(
-        name=source.key,
-        hosts=source.allowed_domains,
-        article="html",
-        title=read("title"),
-        subtitle=read("subtitle"),
-        authors=read("authors"),
-        published=read("date"),
-        modified=read("modified"),
-        section=read("section"),
-        tags=read("tags"),
-        body_root="body",
-        # Without a body selector nothing matches, so parsing falls back to generic extraction.
-        body_parts=body or ":not(*)",
-        drop=("script", "style", "noscript"),
-        required=tuple(name for name in ("title", "body") if source.selectors.get(name)),
-    )
-
-
-def split_selector(text: str) -> tuple[str, str | None]:
-    """Split "css @attr" into (css, attr); plain CSS reads the element's text.
-
-    Args:
-        text: a selector from a source file.
-    """
-    css, sep, attribute = text.rpartition(" @")
-    if sep and re.fullmatch(r"[\w:-]+", attribute.strip()):
-        return css.strip(), attribute.strip()
-    return text.strip(), None
 
 
 def crawl_arguments(settings: Settings, source: SourceConfig) -> dict:

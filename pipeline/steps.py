@@ -124,7 +124,7 @@ def parse_pages(settings: Settings, run_key: str) -> dict:
         run_key: the run's unique name.
     """
     from pipeline.parse import decode_html, parse_article
-    from pipeline.sources import site_rules
+    from pipeline.sites.selectors import site_rules
 
     rules_by_key = {source.key: site_rules(source) for source in load_sources(settings)}
     counts: Counter = Counter()

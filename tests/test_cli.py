@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.mirror.site import article_url, load_site, render_article
+from pipeline.mirror.articles import article_url, load_site
+from pipeline.mirror.templates import render_article
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://www.themoscowtimes.com"

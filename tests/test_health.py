@@ -11,9 +11,13 @@ from pipeline import steps, store
 from pipeline.config import load_settings
 from pipeline.crawl import run_crawl
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
-from pipeline.mirror import site
-from pipeline.mirror.outlets import STORIES, TEXT, OutletMirror, Page, Reply, kyiv_independent_page
-from pipeline.mirror.outlets import kyiv_independent_routes, slug
+from pipeline.mirror.articles import article_url, load_site, parse_time
+from pipeline.mirror.outlets import OutletMirror
+from pipeline.mirror.replies import Page, Reply
+from pipeline.mirror.server import TEXT
+from pipeline.mirror.stories import STORIES
+from pipeline.mirror.templates import render_article
+from pipeline.mirror.written_outlets import kyiv_independent_page, kyiv_independent_routes, slug
 from pipeline.models import Alert, Source
 from pipeline.sources import crawl_arguments, find_source
 
@@ -77,7 +81,7 @@ def test_renamed_classes_degrade_the_moscow_times_through_the_parse_step(tmp_pat
     settings = make_settings(tmp_path, TW_SOURCES="moscow_times")
     steps.prepare_database(settings)
     base = "https://www.themoscowtimes.com"
-    articles = site.load_site()["articles"]
+    articles = load_site()["articles"]
     assert len(articles) >= 8
 
     def store_pages(chosen: list[dict], renamed: bool) -> None:
@@ -85,11 +89,11 @@ def test_renamed_classes_degrade_the_moscow_times_through_the_parse_step(tmp_pat
         with make_sessionmaker(engine)() as session, session.begin():
             source = session.scalar(select(Source).where(Source.key == "moscow_times"))
             for article in chosen:
-                html = site.render_article(article, base)
+                html = render_article(article, base)
                 for old, new in RENAMED if renamed else ():
                     html = html.replace(old, new)
                 store.upsert_raw_page(session, source_id=source.id, identity=f"moscow_times:a{article['id']}",
-                                      url=site.article_url(article, base), html=html.encode())
+                                      url=article_url(article, base), html=html.encode())
         engine.dispose()
 
     store_pages(articles[:4], renamed=True)
@@ -108,7 +112,7 @@ def edition(run: int, layout: str) -> list[Page]:
     for story in STORIES:
         story = {**story, "title": f"{story['title']} (update {run})"}
         path = f"/{slug(story['title'])}/"
-        html = kyiv_independent_page(story, site.parse_time("2024-08-04T09:30:00+00:00"), path).encode()
+        html = kyiv_independent_page(story, parse_time("2024-08-04T09:30:00+00:00"), path).encode()
         pages.append(Page(path, story["title"], SHELL if layout == "shell" else html))
     return pages
 

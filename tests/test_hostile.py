@@ -18,7 +18,9 @@ from sqlalchemy import select
 from pipeline.config import load_settings
 from pipeline.crawl import run_crawl
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
-from pipeline.mirror.outlets import HTML, RSS, TEXT, XML, OutletMirror, Reply
+from pipeline.mirror.outlets import OutletMirror
+from pipeline.mirror.replies import Reply
+from pipeline.mirror.server import HTML, RSS, TEXT, XML
 from pipeline.models import RawPage
 from pipeline.parse import parse_article
 from pipeline.sources import crawl_arguments, find_source

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline.mirror import site, start_mirror
+from pipeline.mirror import start_mirror
+from pipeline.mirror.articles import article_path, article_url, expected_body, is_updated, load_site
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ def faulty():
 
 @pytest.fixture(scope="module")
 def data():
-    return site.load_site()
+    return load_site()
 
 
 def article_by_id(data: dict, article_id: int) -> dict:
@@ -69,7 +70,7 @@ def test_every_documented_path_is_served_with_its_content_type(mirror, data):
         "/news/18": "text/html",
         "/ukraine-war/": "text/html",
         "/opinion/": "text/html",
-        site.article_path(seed): "text/html",
+        article_path(seed): "text/html",
         f"/all/{seed['id']}": "text/html",
         "/tag/north-korea": "text/html",
         "/author/afp": "text/html",
@@ -105,9 +106,9 @@ def test_there_are_at_least_twelve_articles_all_reachable_by_id_alone(mirror, da
 
 def test_article_page_matches_its_source_data(mirror, data):
     for article in data["articles"]:
-        html = fetch(mirror.base_url, site.article_path(article))[2].decode()
+        html = fetch(mirror.base_url, article_path(article))[2].decode()
         soup = BeautifulSoup(html, "html.parser")
-        url = site.article_url(article, mirror.base_url)
+        url = article_url(article, mirror.base_url)
         assert soup.select_one("link[rel=canonical]")["href"] == url
         assert soup.select_one("meta[property='og:url']")["content"] == url
         assert soup.select_one("meta[property='article:published_time']")["content"] == article["published"]
@@ -128,7 +129,7 @@ def test_article_page_matches_its_source_data(mirror, data):
         content = body.select_one("div.article__content")
         texts = [e.get_text() for e in content.select(
             "div.article__block--html p, div.article__block--header h2, div.article__block--quote blockquote p")]
-        assert texts == site.expected_body(article)
+        assert texts == expected_body(article)
 
 
 def test_seed_story_carries_the_claims_and_every_non_text_block(mirror, data):
@@ -136,7 +137,7 @@ def test_seed_story_carries_the_claims_and_every_non_text_block(mirror, data):
     pairs = {(c["supplier"], c["recipient"], c["category"]) for c in article["claims"]}
     assert ("PRK", "RUS", "artillery_ammunition") in pairs
     assert ("RUS", "PRK", "technology") in pairs
-    html = fetch(mirror.base_url, site.article_path(article))[2].decode()
+    html = fetch(mirror.base_url, article_path(article))[2].decode()
     soup = BeautifulSoup(html, "html.parser")
     content = soup.select_one("div.article__content")
     related = content.select_one("aside.article__related-article")
@@ -147,7 +148,7 @@ def test_seed_story_carries_the_claims_and_every_non_text_block(mirror, data):
     for selector in ("aside.sidebar", "section.cluster", "div#load-next-article", "div.preheader_advert",
                      "div.byline__social", "header.header nav", "footer.footer"):
         assert soup.select_one(selector) is not None, selector
-    body_text = " ".join(site.expected_body(article))
+    body_text = " ".join(expected_body(article))
     for claim in article["claims"]:
         assert claim["sentence_contains"] in body_text
     assert "Russian Ships Seen Unloading" not in body_text
@@ -158,19 +159,19 @@ def test_claim_sentences_are_in_their_article_bodies(data):
     without = [a for a in data["articles"] if not a["claims"]]
     assert len(with_claims) >= 4 and len(without) >= 5
     for article in with_claims:
-        body_text = " ".join(site.expected_body(article))
+        body_text = " ".join(expected_body(article))
         for claim in article["claims"]:
             assert claim["sentence_contains"] in body_text, (article["id"], claim)
 
 
 def test_opinion_and_updated_articles(mirror, data):
     opinion = next(a for a in data["articles"] if a["type"] == "Opinion")
-    soup = BeautifulSoup(fetch(mirror.base_url, site.article_path(opinion))[2], "html.parser")
+    soup = BeautifulSoup(fetch(mirror.base_url, article_path(opinion))[2], "html.parser")
     assert soup.select_one("span.label.article__label.label--opinion") is not None
     assert soup.select_one("div.article__disclaimer") is not None
-    updated = [a for a in data["articles"] if site.is_updated(a)]
+    updated = [a for a in data["articles"] if is_updated(a)]
     assert len(updated) == 1
-    soup = BeautifulSoup(fetch(mirror.base_url, site.article_path(updated[0]))[2], "html.parser")
+    soup = BeautifulSoup(fetch(mirror.base_url, article_path(updated[0]))[2], "html.parser")
     stamp = soup.select_one("div.article__byline time.byline__datetime")
     assert stamp.get_text().startswith("Updated:")
     assert stamp["datetime"] == updated[0]["modified"] != updated[0]["published"]
@@ -187,10 +188,10 @@ def test_rss_all_has_full_bodies_categories_and_author_prefixed_opinion_titles(m
     items = ET.fromstring(body).findall("./channel/item")
     by_link = {item.findtext("link"): item for item in items}
     opinion = next(a for a in data["articles"] if a["type"] == "Opinion")
-    item = by_link[site.article_url(opinion, mirror.base_url)]
+    item = by_link[article_url(opinion, mirror.base_url)]
     assert item.findtext("title") == f"Mark Ellison and Daria Kuznetsova: {opinion['title']}"
     assert item.findtext("category") == "Opinion - Opinion"
-    seed = by_link[site.article_url(article_by_id(data, 990160), mirror.base_url)]
+    seed = by_link[article_url(article_by_id(data, 990160), mirror.base_url)]
     assert seed.findtext("category") == "News - Ukraine War"
     assert "North Korea has sent Russia more than one million artillery shells" in seed.findtext("description")
     assert "Related article" not in seed.findtext("description")
@@ -205,10 +206,10 @@ def test_rss_news_fields_and_the_utm_variant(mirror, data):
         assert item.findtext("guid") == item.findtext("link")
         assert parsedate_to_datetime(item.findtext("pubDate")).utcoffset() is not None
     links = [item.findtext("link") for item in items]
-    seed_url = site.article_url(article_by_id(data, 990160), mirror.base_url)
+    seed_url = article_url(article_by_id(data, 990160), mirror.base_url)
     assert any(link.startswith(seed_url + "?utm_source=") for link in links)
     assert seed_url not in links
-    opinion_url = site.article_url(next(a for a in data["articles"] if a["type"] == "Opinion"), mirror.base_url)
+    opinion_url = article_url(next(a for a in data["articles"] if a["type"] == "Opinion"), mirror.base_url)
     assert opinion_url not in links  # /rss/news holds news only
 
 
@@ -278,10 +279,10 @@ def test_request_log_and_touch_article():
         server.clear_log()
         assert server.paths() == []
         updated = server.touch_article(990170)
-        assert site.is_updated(updated)
+        assert is_updated(updated)
         news = fetch(server.base_url, "/sitemap/news/news.xml")[2].decode()
         assert f"<lastmod>{updated['modified']}</lastmod>" in news
-        page = fetch(server.base_url, site.article_path(updated))[2].decode()
+        page = fetch(server.base_url, article_path(updated))[2].decode()
         assert f"This article was updated at {updated['modified']}." in page
 
 

@@ -21,7 +21,11 @@ from sqlalchemy import func, select
 from pipeline import steps
 from pipeline.config import load_settings
 from pipeline.mirror.newsroom import start_newsroom
-from pipeline.mirror.outlets import RSS, OutletMirror, Reply, rferl_archive, rss, start_outlets
+from pipeline.mirror.markup import rss
+from pipeline.mirror.outlets import OutletMirror, start_outlets
+from pipeline.mirror.replies import Reply
+from pipeline.mirror.server import RSS
+from pipeline.mirror.written_outlets import rferl_archive
 from pipeline.models import Alert, Article, Claim, ClaimCluster, CrawlCheckpoint, SourceCrawl
 from pipeline.outlets import OutletFailed, crawl_outlet, crawl_outlets, due_walks, make_run_options
 from tests.servers import free_port

@@ -518,9 +518,9 @@ MIRROR_BASE = "http://127.0.0.1:8765"
 
 
 def mirror_articles() -> list[dict]:
-    from pipeline.mirror import site
+    from pipeline.mirror.articles import load_site
 
-    return site.load_site()["articles"]
+    return load_site()["articles"]
 
 
 def mirror_chrome_texts(article: dict, others: list[dict]) -> list[str]:
@@ -535,13 +535,14 @@ def mirror_chrome_texts(article: dict, others: list[dict]) -> list[str]:
 
 @pytest.mark.parametrize("index", range(len(mirror_articles())))
 def test_mirror_article_page_matches_its_data(index):
-    from pipeline.mirror import site
+    from pipeline.mirror.articles import article_url, expected_body, newest_first
+    from pipeline.mirror.templates import render_article
 
     articles = mirror_articles()
     article = articles[index]
-    others = site.newest_first(articles)
-    url = site.article_url(article, MIRROR_BASE)
-    parsed = parse_article(site.render_article(article, MIRROR_BASE, others), url)
+    others = newest_first(articles)
+    url = article_url(article, MIRROR_BASE)
+    parsed = parse_article(render_article(article, MIRROR_BASE, others), url)
     assert parsed.extractor == "moscow_times"
     assert "selectors_missed" not in parsed.problems
     assert parsed.title == article["title"]
@@ -552,7 +553,7 @@ def test_mirror_article_page_matches_its_data(index):
     assert parsed.section == article["section_key"]
     assert parsed.tags == article["tags"]
     assert parsed.canonical_url == url
-    assert parsed.body == site.expected_body(article)
+    assert parsed.body == expected_body(article)
     body = parsed.body_text()
     for text in mirror_chrome_texts(article, others):
         assert text not in body, f"non-article text in body: {text!r}"
@@ -576,17 +577,18 @@ def test_mirror_pages_include_every_kind_of_chrome():
 
 @pytest.mark.parametrize("index", range(len(mirror_articles())))
 def test_mirror_fragment_without_head(index):
-    from pipeline.mirror import site
+    from pipeline.mirror.articles import expected_body, is_updated
+    from pipeline.mirror.templates import render_article
 
     article = mirror_articles()[index]
-    fragment = site.render_article(article, MIRROR_BASE, fragment=True)
+    fragment = render_article(article, MIRROR_BASE, fragment=True)
     # A fragment has no <head> (no og:site_name), so rules come from the real host here.
     parsed = parse_article(fragment, f"https://www.themoscowtimes.com/all/{article['id']}")
     published = datetime.fromisoformat(article["published"]).astimezone(timezone.utc)
     assert parsed.title == article["title"]
     assert parsed.authors == article["authors"]
-    assert parsed.body == site.expected_body(article)
-    if site.is_updated(article):  # the byline shows the update; the URL still carries the day
+    assert parsed.body == expected_body(article)
+    if is_updated(article):  # the byline shows the update; the URL still carries the day
         assert parsed.published.date() == datetime.fromisoformat(article["published"]).date()
         assert parsed.modified == datetime.fromisoformat(article["modified"]).astimezone(timezone.utc)
     else:
@@ -594,13 +596,14 @@ def test_mirror_fragment_without_head(index):
 
 
 def test_mirror_huge_page_is_capped_but_keeps_the_article():
-    from pipeline.mirror import site
+    from pipeline.mirror.articles import article_url, expected_body
+    from pipeline.mirror.templates import render_article
 
-    article = next(a for a in mirror_articles() if len(site.expected_body(a)) > 2)
-    page = site.render_article(article, MIRROR_BASE)
+    article = next(a for a in mirror_articles() if len(expected_body(a)) > 2)
+    page = render_article(article, MIRROR_BASE)
     head, tail = page.split("</body>", 1)
     huge = head + ("<p>" + "padding " * 127 + "</p>\n") * 6200 + "</body>" + tail
-    parsed = parse_article(huge.encode(), site.article_url(article, MIRROR_BASE))
+    parsed = parse_article(huge.encode(), article_url(article, MIRROR_BASE))
     assert "truncated_input" in parsed.problems
-    assert parsed.body == site.expected_body(article)
+    assert parsed.body == expected_body(article)
     assert "padding padding" not in parsed.body_text()

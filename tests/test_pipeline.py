@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.db import make_engine, make_sessionmaker
-from pipeline.mirror.site import load_site
+from pipeline.mirror.articles import load_site
 from pipeline.models import Article, CrawlRun, RawPage
 from tests.servers import SMTP_PASSWORD, SMTP_USER
 

@@ -15,17 +15,12 @@ from pipeline.cli_sources import sources_app
 from pipeline.config import load_settings
 from pipeline.crawl import run_crawl
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
-from pipeline.mirror.outlets import (
-    OUTLETS,
-    SHARED_OUTLETS,
-    OutletMirror,
-    outlet_routes,
-    read_shared_pages,
-    source_overrides,
-    written_pages,
-)
+from pipeline.mirror.outlets import OUTLETS, OutletMirror, outlet_routes, source_overrides
+from pipeline.mirror.shared_outlets import SHARED_OUTLETS, read_shared_pages
+from pipeline.mirror.written_outlets import written_pages
 from pipeline.models import RawPage
 from pipeline.parse import parse_article
+from pipeline.sites.selectors import site_rules
 from pipeline.source_check import check_source, list_sources
 from pipeline.sources import (
     SourceFileError,
@@ -34,7 +29,6 @@ from pipeline.sources import (
     is_article_url,
     load_sources,
     read_source_file,
-    site_rules,
     source_identity,
 )
 from pipeline.store import read_raw_html

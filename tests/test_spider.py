@@ -12,7 +12,10 @@ from pipeline.config import Settings
 from pipeline.crawl import CrawlError, run_crawl, build_scrapy_overrides
 from pipeline.db import make_engine, make_sessionmaker, upgrade_database
 from pipeline.dedupe import url_identity
-from pipeline.mirror import site, start_mirror
+from pipeline.mirror import start_mirror
+from pipeline.mirror.articles import article_path, article_url, is_updated, newest_first, section_slug
+from pipeline.mirror.feeds import render_news_sitemap
+from pipeline.mirror.templates import render_article
 from pipeline.models import CrawlRun, RawPage, Source
 from spiders import discovery
 from spiders.middlewares import compute_backoff_delay
@@ -55,15 +58,15 @@ def test_article_url_drops_variants_and_rejects_non_articles():
 
 def test_news_sitemap_with_a_bare_ampersand_keeps_every_entry():
     with start_mirror() as mirror:
-        articles = [a for a in mirror.listed_articles() if site.section_slug(a) == "news"]
-        body = site.render_news_sitemap(articles, mirror.base_url, "news").encode()
+        articles = [a for a in mirror.listed_articles() if section_slug(a) == "news"]
+        body = render_news_sitemap(articles, mirror.base_url, "news").encode()
     kind, entries = discovery.read_sitemap(body)
     assert kind == "urlset"
     assert b" & " in body
-    assert {e.url for e in entries} == {site.article_url(a, mirror.base_url) for a in articles}
-    updated = next(a for a in articles if site.is_updated(a))
+    assert {e.url for e in entries} == {article_url(a, mirror.base_url) for a in articles}
+    updated = next(a for a in articles if is_updated(a))
     dated = {e.url: e.date for e in entries}
-    assert dated[site.article_url(updated, mirror.base_url)] == discovery.parse_date(updated["modified"])
+    assert dated[article_url(updated, mirror.base_url)] == discovery.parse_date(updated["modified"])
 
 
 def test_gzipped_sitemaps_are_read_and_bombs_refused():
@@ -169,22 +172,22 @@ def crawl_world(tmp_path_factory):
 def test_first_crawl_stores_every_mirror_article_once(crawl_world):
     mirror, settings, summary = crawl_world["mirror"], crawl_world["settings"], crawl_world["first"]
     pages = stored_pages(settings.database_url)
-    expected = {url_identity(site.article_url(a, mirror.base_url), "moscow_times"): a
+    expected = {url_identity(article_url(a, mirror.base_url), "moscow_times"): a
                 for a in mirror.expected_articles()}
     assert any(a["listed"] == "sitemap" for a in expected.values())  # found through a monthly sitemap only
     assert set(pages) == set(expected)
     assert summary["new"] == summary["fetched"] == len(expected)
     for identity, page in pages.items():
         article = expected[identity]
-        assert page.url == site.article_url(article, mirror.base_url)
-        assert gzip.decompress(page.html_gz).decode() == site.render_article(
+        assert page.url == article_url(article, mirror.base_url)
+        assert gzip.decompress(page.html_gz).decode() == render_article(
             mirror.article(article["id"]), mirror.base_url,
-            site.newest_first([a for a in mirror.data["articles"] if a["listed"] == "feeds"]))
+            newest_first([a for a in mirror.data["articles"] if a["listed"] == "feeds"]))
         assert page.content_type.startswith("text/html")
-    seed_path = site.article_path(mirror.article(990160))
+    seed_path = article_path(mirror.article(990160))
     assert crawl_world["first_paths"].count(seed_path) == 1
     assert not any("utm" in path for path in crawl_world["first_paths"])
-    ok_paths = [site.article_path(a) for a in expected.values() if a.get("fault") != "flaky"]
+    ok_paths = [article_path(a) for a in expected.values() if a.get("fault") != "flaky"]
     assert all(crawl_world["first_paths"].count(path) == 1 for path in ok_paths)
 
 
@@ -229,7 +232,7 @@ def test_second_crawl_fetches_no_known_article(crawl_world):
     requested = article_paths_requested(mirror)
     assert summary["new"] == summary["fetched"] == 0
     assert summary["known_skipped"] == len(before)
-    known_paths = {site.article_path(mirror.article(int(i.rsplit("a", 1)[1]))) for i in before}
+    known_paths = {article_path(mirror.article(int(i.rsplit("a", 1)[1]))) for i in before}
     assert not known_paths & set(requested)
     assert {path.rsplit("/", 1)[1] for path in requested} == set(FAILING)  # failures are tried again
     after = {identity: page.fetched_at for identity, page in stored_pages(settings.database_url).items()}
@@ -242,7 +245,7 @@ def test_updated_article_is_fetched_again(crawl_world):
     mirror.clear_log()
     summary = run_crawl(settings, "run-3", overrides=FAST, timeout=900)
     requested = [p for p in article_paths_requested(mirror) if p.rsplit("/", 1)[1] not in FAILING]
-    assert requested == [site.article_path(updated)]
+    assert requested == [article_path(updated)]
     assert (summary["refetched"], summary["changed"], summary["new"]) == (1, 1, 0)
     page = stored_pages(settings.database_url)["moscow_times:a990170"]
     assert f"This article was updated at {updated['modified']}." in gzip.decompress(page.html_gz).decode()

@@ -9,15 +9,9 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timezone
 
-from pipeline.mirror.outlets import (
-    WRITTEN_OUTLETS,
-    OutletMirror,
-    Page,
-    outlet_routes,
-    page_handler,
-    write_page,
-    written_pages,
-)
+from pipeline.mirror.outlets import OutletMirror, outlet_routes
+from pipeline.mirror.replies import Page, page_handler
+from pipeline.mirror.written_outlets import WRITTEN_OUTLETS, write_page, written_pages
 
 
 class Newsroom:

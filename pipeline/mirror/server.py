@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipeline.mirror import site
+from pipeline.mirror import articles, feeds, templates
 
 HTML = "text/html; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
@@ -21,7 +21,7 @@ PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c0
 
 ARTICLE_PATH = re.compile(r"^/(\d{4})/(\d{2})/(\d{2})/[^/]*-a(\d+)(?:/pdf)?/?$")
 AMP_PATH = re.compile(r"^/amp(/\d{4}/\d{2}/\d{2}/[^/]*-a\d+)/?$")
-SECTION_PATH = re.compile(r"^/(" + "|".join(site.LISTING_SECTIONS) + r")(?:/(\d+))?/?$")
+SECTION_PATH = re.compile(r"^/(" + "|".join(templates.LISTING_SECTIONS) + r")(?:/(\d+))?/?$")
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,10 @@ class MirrorServer(LocalServer):
     thread_name = "mirror"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, faults: bool = False,
-                 slow_seconds: float = 5.0, data_file: Path = site.ARTICLES_FILE):
+                 slow_seconds: float = 5.0, data_file: Path = articles.ARTICLES_FILE):
         self.faults = faults
         self.slow_seconds = slow_seconds
-        self.data = site.load_site(data_file)
+        self.data = articles.load_site(data_file)
         self._articles = {a["id"]: a for a in self.data["articles"] + self.data["faults"]}
         super().__init__(host, port)
 
@@ -151,9 +151,9 @@ class MirrorServer(LocalServer):
             article_id: the article's numeric id.
             moment: the modification time; defaults to now rounded up to the next second.
         """
-        moment = moment or site.next_second(datetime.now(timezone.utc))
+        moment = moment or articles.next_second(datetime.now(timezone.utc))
         with self._lock:
-            updated = site.shift_modified(self._articles[article_id], moment)
+            updated = articles.shift_modified(self._articles[article_id], moment)
             self._articles[article_id] = updated
         return updated
 
@@ -164,10 +164,10 @@ class MirrorServer(LocalServer):
         base = self.base_url
         listed = self.listed_articles()
         if path == "/robots.txt":
-            forbidden = [site.article_path(a) for a in listed if a.get("fault") == "robots"]
-            return 200, TEXT, site.render_robots(base, forbidden), {}
+            forbidden = [articles.article_path(a) for a in listed if a.get("fault") == "robots"]
+            return 200, TEXT, feeds.render_robots(base, forbidden), {}
         if path in {"/", ""}:
-            return 200, HTML, site.render_listing(site.newest_first(listed), base, "news"), {}
+            return 200, HTML, templates.render_listing(articles.newest_first(listed), base, "news"), {}
         if path.startswith("/rss/"):
             return self.route_feed(path.removeprefix("/rss/").strip("/"), listed)
         if path.startswith("/sitemap/"):
@@ -183,13 +183,13 @@ class MirrorServer(LocalServer):
         if (match := re.match(r"^/all/(\d+)/?$", path)):
             article = self.article(int(match.group(1)))
             if article and not article.get("fault"):
-                return 200, HTML, site.render_article(article, base, fragment=True), {}
+                return 200, HTML, templates.render_article(article, base, fragment=True), {}
         if (match := re.match(r"^/live/(\d+)/?$", path)):
-            return 200, HTML, site.render_live_page(self.data["extra_pages"]["live"], base), {}
+            return 200, HTML, templates.render_live_page(self.data["extra_pages"]["live"], base), {}
         if path.startswith("/preview/"):
             return 200, HTML, "<!DOCTYPE html><html><body><p>Preview (robots.txt disallows it).</p></body></html>", {}
         if re.match(r"^/(tag|author|all-about)/[^/]+/?$", path):
-            return 200, HTML, site.render_listing(site.newest_first(listed), base, "news"), {}
+            return 200, HTML, templates.render_listing(articles.newest_first(listed), base, "news"), {}
         if path.startswith(("/image/", "/img/")):
             return 200, "image/gif", PIXEL, {}
         return 404, HTML, "<!DOCTYPE html><html><body><h1>Page not found</h1></body></html>", {}
@@ -199,11 +199,11 @@ class MirrorServer(LocalServer):
         base = self.base_url
         utm_ids = {a["id"] for a in listed if a.get("utm_in_rss")}
         if feed == "all":
-            live = site.live_rss_item(self.data["extra_pages"]["live"], base)
+            live = feeds.live_rss_item(self.data["extra_pages"]["live"], base)
             normal = [a for a in listed if a["listed"] != "faults"]
-            return 200, RSS, site.render_rss(normal, base, "all", extra_items=[live]), {}
-        if feed in site.SECTION_FEEDS:
-            return 200, RSS, site.render_rss(listed, base, feed, utm_ids=utm_ids), {}
+            return 200, RSS, feeds.render_rss(normal, base, "all", extra_items=[live]), {}
+        if feed in feeds.SECTION_FEEDS:
+            return 200, RSS, feeds.render_rss(listed, base, feed, utm_ids=utm_ids), {}
         return 404, HTML, "<html><body>No such feed</body></html>", {}
 
     def route_sitemap(self, name: str, listed: list[dict]) -> tuple[int, str, str, dict]:
@@ -211,16 +211,16 @@ class MirrorServer(LocalServer):
         base = self.base_url
         in_sitemaps = self.sitemap_articles()
         if name == "sitemap.xml":
-            return 200, XML, site.render_sitemap_index(in_sitemaps, base), {}
+            return 200, XML, feeds.render_sitemap_index(in_sitemaps, base), {}
         if (match := re.match(r"^(\d{4})-(\d{1,2})\.xml$", name)):
             year, month = int(match.group(1)), int(match.group(2))
-            if (year, month) in site.sitemap_months(in_sitemaps) and not match.group(2).startswith("0"):
-                return 200, XML, site.render_month_sitemap(in_sitemaps, base, year, month), {}
+            if (year, month) in feeds.sitemap_months(in_sitemaps) and not match.group(2).startswith("0"):
+                return 200, XML, feeds.render_month_sitemap(in_sitemaps, base, year, month), {}
         news = [a for a in listed if a["listed"] == "feeds"]
         if name == "newsmap.xml":
-            return 200, XML, site.render_news_index(news, base), {}
-        if (match := re.match(r"^news/([a-z-]+)\.xml$", name)) and match.group(1) in site.news_sitemap_names(news):
-            return 200, XML, site.render_news_sitemap(news, base, match.group(1)), {}
+            return 200, XML, feeds.render_news_index(news, base), {}
+        if (match := re.match(r"^news/([a-z-]+)\.xml$", name)) and match.group(1) in feeds.news_sitemap_names(news):
+            return 200, XML, feeds.render_news_sitemap(news, base, match.group(1)), {}
         return 404, HTML, "<html><body>No such sitemap</body></html>", {}
 
     def route_listing(self, section: str, offset: int, listed: list[dict]) -> tuple[int, str, str, dict]:
@@ -229,17 +229,17 @@ class MirrorServer(LocalServer):
         if section == "news":
             chosen = [a for a in listed if a["type"] == "News"]
         else:
-            chosen = [a for a in listed if site.section_slug(a) == section]
+            chosen = [a for a in listed if articles.section_slug(a) == section]
         extra = []
         if section == "news" and offset == 0:
             for article in listed:
                 if article.get("utm_in_rss"):
-                    url = site.article_url(article, base) + "?utm_source=listing&utm_medium=promo"
+                    url = articles.article_url(article, base) + "?utm_source=listing&utm_medium=promo"
                     extra.append(f'<div class="promo"><a href="{url}">{article["title"]}</a></div>')
             preview = self.data["extra_pages"]["preview"]
             extra.append(f'<div class="promo"><a href="{base}/preview/{preview["date"]}/{preview["slug"]}'
                          f'-a{preview["id"]}">{preview["title"]}</a></div>')
-        page = site.render_listing(site.newest_first(chosen), base, section, offset, extra_links=extra)
+        page = templates.render_listing(articles.newest_first(chosen), base, section, offset, extra_links=extra)
         return 200, HTML, page, {}
 
     def route_article(self, article_id: int) -> tuple[int, str, bytes | str, dict]:
@@ -252,8 +252,8 @@ class MirrorServer(LocalServer):
             return 503, HTML, "<html><body>Service temporarily unavailable</body></html>", {}
         if fault and fault not in {"flaky", "robots"}:
             return 0, "fault", fault, {"article": article}
-        others = site.newest_first([a for a in self._articles.values() if a["listed"] == "feeds"])
-        return 200, HTML, site.render_article(article, self.base_url, others), {}
+        others = articles.newest_first([a for a in self._articles.values() if a["listed"] == "feeds"])
+        return 200, HTML, templates.render_article(article, self.base_url, others), {}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -294,7 +294,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def play_fault(self, mirror: MirrorServer, fault: str, article: dict | None, send_body: bool) -> int:
         """Play a failure: http_500/500, http_404/404, slow, huge, dataloss, truncated. Returns the status."""
-        page = site.render_article(article, mirror.base_url) if article else _broken_page(mirror.base_url)
+        page = templates.render_article(article, mirror.base_url) if article else _broken_page(mirror.base_url)
         try:
             if fault in {"http_500", "500"}:
                 self.send_whole(500, HTML, b"<html><body><h1>Internal Server Error</h1></body></html>", send_body)
@@ -351,8 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _broken_page(base_url: str) -> str:
     """A plain article-like page for the /broken/... paths."""
-    article = site.fault_article({"id": 990999, "slug": "broken-page", "title": "Broken Page"})
-    return site.render_article(article, base_url)
+    article = articles.fault_article({"id": 990999, "slug": "broken-page", "title": "Broken Page"})
+    return templates.render_article(article, base_url)
 
 
 MirrorServer.handler_class = _Handler

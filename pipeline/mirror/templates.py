@@ -1,120 +1,36 @@
-"""Page generator of the local Moscow Times mirror: article data -> HTML, RSS, sitemaps, robots.txt.
+"""HTML pages of the local Moscow Times mirror: article pages, section listings and the live blog.
 
 The markup follows docs/moscow-times-site.md (the real site's structure, mid-2024). Every function
-takes the base URL, so feeds, sitemaps and canonicals name whatever host serves them.
+takes the base URL, so links and canonicals name whatever host serves them.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from datetime import datetime, timedelta
-from email.utils import format_datetime
+from datetime import datetime
 from html import escape
-from pathlib import Path
 
-ARTICLES_FILE = Path(__file__).parent / "pages" / "articles.json"
-SITE_NAME = "The Moscow Times"
+from pipeline.mirror.articles import (
+    SITE_NAME,
+    article_path,
+    article_url,
+    author_names,
+    excerpt,
+    is_updated,
+    parse_time,
+    slugify,
+)
+
 LISTING_PAGE_SIZE = 18
-FEED_SIZE = 50
-# Section feeds the real site has (docs: there is no business or ukraine-war feed).
-SECTION_FEEDS = ("news", "opinion", "city", "meanwhile", "podcasts", "in-depth", "arts-and-life")
 LISTING_SECTIONS = ("news", "ukraine-war", "opinion", "business", "arts-and-life", "climate",
                     "diaspora", "features", "lectures")
 NAV_LINKS = (("/news", "News"), ("/ukraine-war", "Ukraine War"), ("/opinion", "Opinion"),
              ("/business", "Business"), ("/arts-and-life", "Arts and Life"), ("/podcasts", "Podcasts"))
-DISALLOWED_PATHS = ("/preview/", "/search/", "*?utm", "*&utm")
-
-
-def load_site(path: Path = ARTICLES_FILE) -> dict:
-    """Read the mirror's article data, filling the defaults of fault pages.
-
-    Args:
-        path: the JSON data file.
-    """
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    data["faults"] = [fault_article(entry) for entry in data.get("faults", [])]
-    return data
-
-
-def fault_article(entry: dict) -> dict:
-    """Turn a short fault entry into a full (minimal) article record."""
-    published = entry.get("published", "2023-11-02T12:00:00+03:00")
-    return {
-        "type": "News", "section": "News", "section_key": "news", "listed": "faults",
-        "subtitle": "", "authors": ["The Moscow Times"], "tags": ["Test"], "intro": "", "image": None,
-        "published": published, "modified": published, "claims": [], "near_misses": [],
-        "blocks": [{"type": "html", "paragraphs": [f"{entry['title']} is a page the mirror breaks on purpose."]}],
-        **entry,
-    }
-
-
-def parse_time(value: str) -> datetime:
-    """Parse an ISO 8601 time with offset."""
-    return datetime.fromisoformat(value)
-
-
-def slugify(text: str) -> str:
-    """Make a URL slug the way the site does for tags and authors."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def section_slug(article: dict) -> str:
-    """Return the URL form of an article's section key (ukraine_war -> ukraine-war)."""
-    return article["section_key"].replace("_", "-")
-
-
-def article_path(article: dict) -> str:
-    """Return the site path of an article: /YYYY/MM/DD/<slug>-a<id>."""
-    day = parse_time(article["published"])
-    return f"/{day:%Y/%m/%d}/{article['slug']}-a{article['id']}"
-
-
-def article_url(article: dict, base_url: str) -> str:
-    """Return the absolute canonical URL of an article.
-
-    Args:
-        article: an article record.
-        base_url: scheme and host of the serving site, no trailing slash.
-    """
-    return base_url + article_path(article)
-
-
-def is_updated(article: dict) -> bool:
-    """Tell whether the article was modified after publication."""
-    return parse_time(article["modified"]) > parse_time(article["published"])
 
 
 def human_date(moment: datetime) -> str:
     """Format a date the way the byline shows it ("November 01, 2023")."""
     return moment.strftime("%B %d, %Y")
-
-
-def author_names(article: dict) -> str:
-    """Join the authors as the site does in feed titles ("A and B")."""
-    return " and ".join(article["authors"])
-
-
-def excerpt(article: dict) -> str:
-    """Return the short description used in <meta> and RSS."""
-    if article["subtitle"]:
-        return article["subtitle"]
-    return expected_body(article)[0]
-
-
-def expected_body(article: dict) -> list[str]:
-    """Return the body paragraphs a correct parser extracts, in order (headers and quotes included).
-
-    Args:
-        article: an article record.
-    """
-    paragraphs: list[str] = []
-    for block in article["blocks"]:
-        if block["type"] == "html":
-            paragraphs.extend(block["paragraphs"])
-        elif block["type"] in {"header", "quote"}:
-            paragraphs.append(block["text"])
-    return paragraphs
 
 
 def render_blocks(article: dict, base_url: str, *, with_chrome: bool = True) -> str:
@@ -415,185 +331,6 @@ def render_listing(articles: list[dict], base_url: str, section: str, offset: in
 """
 
 
-def rss_item(article: dict, base_url: str, *, full: bool, link: str | None = None) -> str:
-    """Render one RSS <item>; `full` gives the /rss/all form (CDATA body, category, author prefix)."""
-    url = article_url(article, base_url)
-    link = link or url
-    pub = format_datetime(parse_time(article["published"]))
-    title = article["title"]
-    if full and article["type"] == "Opinion":
-        title = f"{author_names(article)}: {title}"
-    if full:
-        body = render_blocks(article, base_url, with_chrome=False).replace("]]>", "]]&gt;")
-        description = f"<![CDATA[{body}]]>"
-        category = f"<category>{escape(article['type'])} - {escape(article['section'])}</category>"
-    else:
-        description, category = escape(excerpt(article)), ""
-    enclosure = ""
-    if article.get("image"):
-        enclosure = f'<enclosure url="{escape(base_url + article["image"]["src"])}" type="image/jpeg" length="0"/>'
-    return (f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
-            f"<description>{description}</description><pubDate>{pub}</pubDate>"
-            f"<guid>{escape(link)}</guid>{category}{enclosure}</item>")
-
-
-def render_rss(articles: list[dict], base_url: str, feed: str, extra_items: list[str] | None = None,
-               utm_ids: set[int] | None = None) -> str:
-    """Render an RSS 2.0 feed: "all" (every section, full bodies) or a section feed ("news", "opinion"...).
-
-    Args:
-        articles: the articles the feed may list (newest first after sorting here).
-        base_url: scheme and host of the serving site.
-        feed: "all" or a section feed name.
-        extra_items: raw <item> elements to add (e.g. a live blog in /rss/all).
-        utm_ids: article ids whose link carries ?utm_ tracking parameters in this feed.
-    """
-    full = feed == "all"
-    chosen = newest_first(articles if full else [a for a in articles if in_section_feed(a, feed)])[:FEED_SIZE]
-    utm_ids = utm_ids or set()
-    items = []
-    for article in chosen:
-        link = None
-        if article["id"] in utm_ids:
-            link = article_url(article, base_url) + "?utm_source=rss&utm_medium=feed&utm_campaign=" + feed
-        items.append(rss_item(article, base_url, full=full, link=link))
-    items.extend(extra_items or [])
-    newest = format_datetime(parse_time(chosen[0]["published"])) if chosen else ""
-    title = SITE_NAME if full else f"{SITE_NAME} - {feed.replace('-', ' ').title()}"
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
-<channel>
-<title>{escape(title)}</title>
-<link>{base_url}/</link>
-<description>Independent news from Russia</description>
-<language>en</language>
-<lastBuildDate>{newest}</lastBuildDate>
-<ttl>600</ttl>
-<atom:link href="{base_url}/rss/{feed}" rel="self" type="application/rss+xml"/>
-{chr(10).join(items)}
-</channel>
-</rss>
-"""
-
-
-def in_section_feed(article: dict, feed: str) -> bool:
-    """Tell whether an article belongs in a section feed (news takes every News-type article)."""
-    if feed == "news":
-        return article["type"] == "News"
-    return section_slug(article) == feed
-
-
-def newest_first(articles: list[dict]) -> list[dict]:
-    """Sort articles by publication time, newest first."""
-    return sorted(articles, key=lambda a: parse_time(a["published"]), reverse=True)
-
-
-def month_key(article: dict) -> tuple[int, int]:
-    """Return (year, month) of publication."""
-    moment = parse_time(article["published"])
-    return moment.year, moment.month
-
-
-def sitemap_months(articles: list[dict], back: int = 4) -> list[tuple[int, int]]:
-    """Return the months the index lists: every month with articles plus `back` empty older months."""
-    months = {month_key(a) for a in articles}
-    year, month = min(months)
-    for _ in range(back):
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-        months.add((year, month))
-    return sorted(months)
-
-
-def render_sitemap_index(articles: list[dict], base_url: str) -> str:
-    """Render the sitemap index: monthly children sitemap/<YYYY>-<M>.xml with lastmod, oldest first.
-
-    Args:
-        articles: every article the monthly sitemaps list.
-        base_url: scheme and host of the serving site.
-    """
-    entries = []
-    for year, month in sitemap_months(articles):
-        inside = [a for a in articles if month_key(a) == (year, month)]
-        if inside:
-            lastmod = max((parse_time(a["modified"]) for a in inside)).isoformat()
-        else:
-            lastmod = datetime(year + month // 12, month % 12 + 1, 1).isoformat() + "+03:00"
-        entries.append(f"<sitemap><loc>{base_url}/sitemap/{year}-{month}.xml</loc><lastmod>{lastmod}</lastmod></sitemap>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            + "\n".join(entries) + "\n</sitemapindex>\n")
-
-
-def render_month_sitemap(articles: list[dict], base_url: str, year: int, month: int) -> str:
-    """Render a monthly child sitemap: <loc> only, in no particular order (ids ascending).
-
-    Args:
-        articles: every article (filtered to the month here).
-        base_url: scheme and host of the serving site.
-        year: the year.
-        month: the month, 1-12.
-    """
-    inside = sorted((a for a in articles if month_key(a) == (year, month)), key=lambda a: a["id"])
-    urls = "\n".join(f"<url><loc>{escape(article_url(a, base_url))}</loc></url>" for a in inside)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "\n</urlset>\n")
-
-
-def news_sitemap_names(articles: list[dict]) -> list[str]:
-    """Return the per-section news sitemap names (section slugs) in a stable order."""
-    return sorted({section_slug(a) for a in articles})
-
-
-def render_news_index(articles: list[dict], base_url: str) -> str:
-    """Render the Google News index sitemap/newsmap.xml pointing at per-section news sitemaps.
-
-    Args:
-        articles: the articles the news sitemaps list.
-        base_url: scheme and host of the serving site.
-    """
-    entries = "\n".join(f"<sitemap><loc>{base_url}/sitemap/news/{name}.xml</loc></sitemap>"
-                        for name in news_sitemap_names(articles))
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "\n</sitemapindex>\n")
-
-
-def render_news_sitemap(articles: list[dict], base_url: str, name: str) -> str:
-    """Render one section's Google News sitemap; titles are NOT escaped, as on the real site.
-
-    A bare "&" in a title therefore makes the document invalid XML on purpose. Updated articles
-    carry a <lastmod> (the modification time) so an incremental crawl can tell they changed.
-
-    Args:
-        articles: every article (filtered to the section here).
-        base_url: scheme and host of the serving site.
-        name: the section slug (e.g. "news", "ukraine-war").
-    """
-    entries = []
-    for article in newest_first([a for a in articles if section_slug(a) == name])[:100]:
-        lastmod = f"<lastmod>{article['modified']}</lastmod>" if is_updated(article) else ""
-        entries.append(
-            f"<url><loc>{escape(article_url(article, base_url))}</loc>{lastmod}<news:news>"
-            f"<news:publication><news:name>{SITE_NAME}</news:name><news:language>en</news:language>"
-            f"</news:publication><news:publication_date>{article['published']}</news:publication_date>"
-            f"<news:title>{article['title']}</news:title>"
-            f"<news:keywords>{', '.join(article['tags'])}</news:keywords></news:news></url>"
-        )
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n' + "\n".join(entries) + "\n</urlset>\n")
-
-
-def render_robots(base_url: str, extra_disallowed: list[str] | None = None) -> str:
-    """Render robots.txt as the site's (disallows per the docs), naming the mirror's own sitemap.
-
-    Args:
-        base_url: scheme and host of the serving site.
-        extra_disallowed: more paths to disallow (the fault mode forbids one article page).
-    """
-    rules = "\n".join(f"Disallow: {path}" for path in [*DISALLOWED_PATHS, *(extra_disallowed or [])])
-    return f"User-agent: *\n{rules}\n\nSitemap: {base_url}/sitemap/sitemap.xml\n"
-
-
 def render_live_page(live: dict, base_url: str) -> str:
     """Render a minimal live blog page (not an article: no a<id> URL)."""
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(live["title"])}</title>'
@@ -601,31 +338,3 @@ def render_live_page(live: dict, base_url: str) -> str:
             f'<main class="container"><div class="live-blog"><h1>{escape(live["title"])}</h1>'
             f'<div class="live-blog__entry"><p>Live updates appear here.</p></div></div></main>'
             f'{render_site_footer(base_url)}</body></html>')
-
-
-def live_rss_item(live: dict, base_url: str) -> str:
-    """Render the live blog's item for /rss/all."""
-    url = f"{base_url}/live/{live['id']}"
-    pub = format_datetime(parse_time(live["published"]))
-    return (f"<item><title>{escape(live['title'])}</title><link>{url}</link>"
-            f"<description><![CDATA[<p>Live updates.</p>]]></description><pubDate>{pub}</pubDate>"
-            f"<guid>{url}</guid><category>Live - News</category></item>")
-
-
-def shift_modified(article: dict, moment: datetime) -> dict:
-    """Return a copy of the article modified at `moment`, with a changed last paragraph.
-
-    Args:
-        article: an article record.
-        moment: the new modification time (aware).
-    """
-    updated = json.loads(json.dumps(article))
-    updated["modified"] = moment.astimezone(parse_time(article["published"]).tzinfo).isoformat(timespec="seconds")
-    note = f"This article was updated at {updated['modified']}."
-    updated["blocks"].append({"type": "html", "paragraphs": [note]})
-    return updated
-
-
-def next_second(moment: datetime) -> datetime:
-    """Round an aware time up to the next whole second (feeds carry seconds only)."""
-    return moment.replace(microsecond=0) + timedelta(seconds=1)
