@@ -1,4 +1,4 @@
-"""Local mirror of The Moscow Times for tests and the demo (pages generated from article data)."""
+"""Local mirrors for tests, benchmarks and the demo: The Moscow Times (pages generated from article data) and the other outlets."""
 
 from pipeline.mirror.server import LoggedRequest, MirrorServer, start_mirror
 

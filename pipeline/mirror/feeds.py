@@ -1,6 +1,6 @@
 """Feeds, sitemaps and robots.txt of the local Moscow Times mirror: what a crawler reads to find articles.
 
-The shapes follow docs/moscow-times-site.md. Every function takes the base URL, so feeds and
+The shapes follow ../shared/docs/moscow-times-site.md. Every function takes the base URL, so feeds and
 sitemaps name whatever host serves them.
 """
 

@@ -1,6 +1,6 @@
 """HTML pages of the local Moscow Times mirror: article pages, section listings and the live blog.
 
-The markup follows docs/moscow-times-site.md (the real site's structure, mid-2024). Every function
+The markup follows ../shared/docs/moscow-times-site.md (the real site's structure, mid-2024). Every function
 takes the base URL, so links and canonicals name whatever host serves them.
 """
 

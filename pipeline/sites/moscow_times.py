@@ -1,4 +1,4 @@
-"""The Moscow Times article rules (facts in docs/moscow-times-site.md), as data."""
+"""The Moscow Times article rules (facts in ../shared/docs/moscow-times-site.md), as data."""
 
 from pipeline.sites.rules import SiteRules
 
