@@ -202,7 +202,7 @@ def main() -> None:
     mine, misses = metadata_scores(news, extract_record)
     theirs, _ = metadata_scores(news, trafilatura_metadata)
     # The same extractor with pipeline/sites/headlines.json emptied: the general title rule alone.
-    with patch("pipeline.parse.headline_fields", lambda url: ()):
+    with patch("pipeline.parse.metadata.headline_fields", lambda url: ()):
         general, _ = metadata_scores(news, extract_record)
     for name, shares in (("extract_record", mine), ("  without publisher table", general),
                          ("trafilatura metadata", theirs)):
