@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.claims.frames import FrameLexicon, frame_of, lemma_of
+from pipeline.claims.frames import FrameLexicon, frame_of, lemma_of, modifier_kinds
 from pipeline.claims.grammar import upos
 
 # verbs whose object is implied military goods ("to arm the rebels", "aiding the separatists")
@@ -43,6 +43,8 @@ def find_candidates(sentence, lex: FrameLexicon) -> list[Candidate]:
         if span is None or not len(span):
             continue
         covered.update(t.i for t in span)
+        if (m.code or "unspecified") == "unspecified" and modifier_kinds(span.root, lex) == {"civil"}:
+            continue  # "humanitarian aid", "economic assistance": the spec leaves aid with no military element out
         trigger, path = link_trigger(span.root, lex)
         out.append(Candidate(m.start, m.end, m.text, m.code or "unspecified", "item", span.root, trigger, path, m))
     for tok in doc:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.claims.frames import FrameLexicon, clause_modifiers, frame_of, governors, is_passive, lemma_of
+from pipeline.claims.frames import (FrameLexicon, clause_modifiers, frame_of, governors, is_passive, lemma_of,
+                                     modifier_kinds)
 from pipeline.claims.grammar import upos
 
 _MONEY_RE = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:million|billion|bn|m)\b|\b(?:dollars|euros|pounds)\b", re.I)
@@ -114,6 +115,9 @@ def candidate_features(cand, sentence, marks: dict, lex: FrameLexicon, context) 
     for c in cand.head.children:
         if c.dep_ in ("amod", "compound", "nmod", "nummod") and upos(c) in ("ADJ", "NOUN", "VERB"):
             f[f"item_mod:{lemma_of(c)}"] = 1.0  # "humanitarian aid", "nonlethal assistance", "military advisers"
+    kinds = modifier_kinds(cand.head, lex)
+    if kinds:
+        f[f"item_kind:{'+'.join(sorted(kinds))}"] = 1.0
     m = cand.mention
     if m is not None:
         f[f"prio:{m.priority}"] = 1.0
@@ -136,6 +140,8 @@ def candidate_features(cand, sentence, marks: dict, lex: FrameLexicon, context) 
     f[f"n_codes:{min(len(codes), 3)}"] = 1.0
     if _MONEY_RE.search(sentence.text):
         f["money"] = 1.0
+        for kind in kinds:
+            f[f"money:{kind}"] = 1.0  # "$205 million in humanitarian aid" is money for something else
     if _QUOTE_RE.search(sentence.text):
         f["quote"] = 1.0
     f.update(context_features(context))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +24,7 @@ class FrameLexicon:
     governors: dict[str, frozenset[str]]
     negations: frozenset[str]
     trigger_re: re.Pattern  # any inflected form of a trigger: the cheap prefilter before parsing
+    modifiers: dict[str, str] = field(default_factory=dict)  # lemma -> kind of aid it marks ("humanitarian" -> civil)
 
 
 @lru_cache(maxsize=4)
@@ -45,7 +46,9 @@ def load_frames(path: str | None = None) -> FrameLexicon:
     forms = {form for lemma in triggers for form in inflections(lemma, data["irregular"].get(lemma, []))}
     forms |= set(data["prefilter_extra"])
     trigger_re = re.compile(rf"(?<![\w-])(?:{alternation(re.escape(f) for f in forms)})(?![\w-])", re.IGNORECASE)
-    return FrameLexicon(triggers, {k: frozenset(v) for k, v in governors.items()}, frozenset(data["negations"]), trigger_re)
+    modifiers = {lemma: kind for kind, lemmas in data.get("modifiers", {}).items() for lemma in lemmas}
+    return FrameLexicon(triggers, {k: frozenset(v) for k, v in governors.items()}, frozenset(data["negations"]), trigger_re,
+                        modifiers)
 
 
 def inflections(lemma: str, irregular: list[str]) -> set[str]:
@@ -129,3 +132,15 @@ def clause_modifiers(token, lex: FrameLexicon) -> list[tuple[str, str]]:
 def is_passive(token) -> bool:
     """Whether a verb trigger is passive ('were delivered')."""
     return any(c.dep_ in ("aux:pass", "nsubj:pass") for c in token.children)
+
+
+def modifier_kinds(head, lex: FrameLexicon) -> set[str]:
+    """Kinds of aid the words modifying an item say it is ("military and humanitarian aid" -> civil, military)."""
+    kinds = set()
+    for c in head.children:
+        if c.dep_ in ("amod", "compound", "nmod"):
+            for word in (c, *(x for x in c.children if x.dep_ == "conj")):
+                kind = lex.modifiers.get(lemma_of(word))
+                if kind:
+                    kinds.add(kind)
+    return kinds
