@@ -11,6 +11,9 @@ from pipeline.claims.grammar import upos
 IMPLIED_GOODS = {"arm", "rearm", "re-arm", "aid", "help", "support", "back", "assist", "equip", "bolster", "resupply",
                  "re-supply", "reinforce", "prop"}
 CLIMB = 4
+# an item is scored with each of its two nearest triggers: the nearest is often a weak one ("package", "support")
+# under the verb that states the transfer ("will send ... the package of equipment"); 2 beat 1 and 3 by CV
+TRIGGERS_PER_ITEM = 2
 
 
 @dataclass
@@ -45,8 +48,8 @@ def find_candidates(sentence, lex: FrameLexicon) -> list[Candidate]:
         covered.update(t.i for t in span)
         if (m.code or "unspecified") == "unspecified" and modifier_kinds(span.root, lex) == {"civil"}:
             continue  # "humanitarian aid", "economic assistance": the spec leaves aid with no military element out
-        trigger, path = link_trigger(span.root, lex)
-        out.append(Candidate(m.start, m.end, m.text, m.code or "unspecified", "item", span.root, trigger, path, m))
+        for trigger, path in link_triggers(span.root, lex)[:TRIGGERS_PER_ITEM]:
+            out.append(Candidate(m.start, m.end, m.text, m.code or "unspecified", "item", span.root, trigger, path, m))
     for tok in doc:
         if tok.i in covered:
             continue
@@ -72,7 +75,18 @@ def link_trigger(token, lex: FrameLexicon, skip_self: bool = False) -> tuple[obj
         lex: the frame lexicon.
         skip_self: do not accept the token itself as its trigger.
     """
-    best = None
+    return link_triggers(token, lex, skip_self)[0]
+
+
+def link_triggers(token, lex: FrameLexicon, skip_self: bool = False) -> list[tuple[object | None, str]]:
+    """Triggers within reach of a token in the tree, nearest first, with their paths; [(None, "none")] if none.
+
+    Args:
+        token: the anchor's head token.
+        lex: the frame lexicon.
+        skip_self: do not accept the token itself as its trigger.
+    """
+    found = []
     doc = token.doc
     for i in _trigger_ids(doc, lex):
         if skip_self and i == token.i:
@@ -81,9 +95,8 @@ def link_trigger(token, lex: FrameLexicon, skip_self: bool = False) -> tuple[obj
         if path is None:
             continue
         cost = path.count("^") + 1.5 * path.count("v") + (0 if path != "self" else -1)
-        if best is None or cost < best[0]:
-            best = (cost, doc[i], path)
-    return (best[1], best[2]) if best else (None, "none")
+        found.append((cost, i, doc[i], path))
+    return [(t, path) for _, _, t, path in sorted(found, key=lambda x: x[:2])] or [(None, "none")]
 
 
 def _trigger_ids(doc, lex: FrameLexicon) -> list[int]:
