@@ -55,8 +55,8 @@ def find_candidates(sentence, lex: FrameLexicon) -> list[Candidate]:
             continue
         frame = frame_of(tok, lex) if lemma_of(tok) in lex.triggers else None
         if frame == "nominal" and upos(tok) in ("NOUN", "PROPN"):
-            trigger, path = link_trigger(tok, lex, skip_self=True)
-            out.append(_token_candidate(tok, "nominal", trigger or tok, path if trigger else "self"))
+            for trigger, path in link_triggers(tok, lex, skip_self=True)[:TRIGGERS_PER_ITEM]:
+                out.append(_token_candidate(tok, "nominal", trigger or tok, path if trigger else "self"))
         elif lemma_of(tok) in IMPLIED_GOODS and upos(tok) == "VERB":
             out.append(_token_candidate(tok, "verb", tok, "self"))
     return out

@@ -143,8 +143,7 @@ def sentence_claims(sentence: Sentence, examples: list[Example], res: Resources,
     """
     d = res.decisions
     out: dict[tuple, Claim] = {}
-    for ex in examples:
-        p = d.claim.probability(ex.features)
+    for ex, p in best_per_anchor(examples, d):
         if p < d.claim.threshold:
             continue
         for supplier, recipient in choose_sides(ex.parties, d):
@@ -153,6 +152,26 @@ def sentence_claims(sentence: Sentence, examples: list[Example], res: Resources,
                 continue
             out[key] = build_claim(sentence, ex, supplier, recipient, p, res, speaker)
     return list(out.values())
+
+
+def best_per_anchor(examples: list[Example], d: Decisions) -> list[tuple[Example, float]]:
+    """Each anchor once: its nearest trigger if the model accepts that pair, else its likeliest other trigger.
+
+    An item is scored with each of its nearest triggers; the sides are read relative to the trigger kept, and the
+    nearest one places them best ("sent Russia shells for its war in Ukraine": Russia, not Ukraine, receives).
+
+    Args:
+        examples: a sentence's candidates with features, each anchor's triggers nearest first.
+        d: the decision models.
+    """
+    best: dict[tuple[int, int], tuple[Example, float]] = {}
+    for ex in examples:
+        p = d.claim.probability(ex.features)
+        span = (ex.candidate.start, ex.candidate.end)
+        kept = best.get(span)
+        if kept is None or (kept[1] < d.claim.threshold and p > kept[1]):
+            best[span] = (ex, p)
+    return list(best.values())
 
 
 def choose_sides(parties: list[tuple[PartyCandidate, dict]], d: Decisions) -> list[tuple[str | None, str | None]]:

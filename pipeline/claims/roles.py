@@ -59,7 +59,6 @@ def role_features(party: PartyCandidate, trigger, item_head, lex: FrameLexicon) 
         lex: the frame lexicon.
     """
     f = {"bias": 1.0, f"src:{party.source}": 1.0, f"kind:{party.kind}": 1.0}
-    f[f"code:{party.code}"] = 1.0  # a prior learned from the labels: Ukraine mostly receives, the US mostly supplies
     frame = frame_of(trigger, lex) if trigger is not None else "none"
     passive = trigger is not None and is_passive(trigger)
     voice = "pass" if passive else "act"

@@ -86,11 +86,14 @@ def training_rows(analysed: list[Analysed]) -> dict[str, tuple[list[dict], list]
             by_category: dict[str, list[dict]] = {}
             for c in gold:
                 by_category.setdefault(c["category"], []).append(c)
+            anchors: set[tuple[int, int]] = set()
             for ex in examples:
                 claims = by_category.get(ex.candidate.category, []) or _same_item(ex.candidate, gold)
                 _add(rows, "claim", ex.features, int(bool(claims)))
-                if not claims:
-                    continue
+                span = (ex.candidate.start, ex.candidate.end)
+                if not claims or span in anchors:
+                    continue  # sides and fields are learned from an anchor's nearest trigger only
+                anchors.add(span)
                 _add(rows, "status", ex.features, "committed" if claims[0]["status"] == "committed" else "delivered")
                 _add(rows, "stance", ex.features, claims[0]["stance"])
                 suppliers = {c["supplier"] for c in claims}
