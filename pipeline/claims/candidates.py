@@ -14,6 +14,7 @@ CLIMB = 4
 # an item is scored with each of its two nearest triggers: the nearest is often a weak one ("package", "support")
 # under the verb that states the transfer ("will send ... the package of equipment"); 2 beat 1 and 3 by CV
 TRIGGERS_PER_ITEM = 2
+_MEANS = {"obl:by", "nmod:by", "obl:via", "obl:aboard"}  # how goods travel, not what travels
 
 
 @dataclass
@@ -49,6 +50,8 @@ def find_candidates(sentence, lex: FrameLexicon) -> list[Candidate]:
         if (m.code or "unspecified") == "unspecified" and modifier_kinds(span.root, lex) == {"civil"}:
             continue  # "humanitarian aid", "economic assistance": the spec leaves aid with no military element out
         for trigger, path in link_triggers(span.root, lex)[:TRIGGERS_PER_ITEM]:
+            if path in _MEANS:
+                continue  # "delivered drones by ship": the ship carries the goods, it is not one of them
             out.append(Candidate(m.start, m.end, m.text, m.code or "unspecified", "item", span.root, trigger, path, m))
     for tok in doc:
         if tok.i in covered:
