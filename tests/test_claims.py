@@ -11,7 +11,9 @@ import pytest
 from pipeline.claims import Claim, detect_claims, detect_jsonl, detect_record
 from pipeline.claims.evaluate import Score, load_synthetic_articles, score_article
 from pipeline.claims.lexicon import LEXICON_DIR
-from pipeline.claims.model import MODEL_FILE, load_decisions
+from pipeline.claims.detect import choose_sides
+from pipeline.claims.model import MODEL_FILE, Decisions, LinearModel, load_decisions
+from pipeline.claims.roles import PartyCandidate
 from pipeline.quantities import find_quantity
 from pipeline.sentences import split_sentences
 
@@ -106,6 +108,35 @@ def test_seed_navigation_and_sanctions_stay_silent(seed_claims):
 ])
 def test_voices_parties_and_categories(text, expected):
     assert expected in keys(text)
+
+
+def test_a_speaker_and_a_pronoun_bound_to_the_subject_are_not_made_sides():
+    # The possessor of the speaker ("South Korea's spy agency said") reports the claim; "its attempts" is North Korea's,
+    # not Ukraine's from the sentence before, although Russia -> Ukraine is the commoner direction in the labels.
+    advice = "North Korea appeared to have received technical advice from Russia for its attempts to launch a spy satellite"
+    assert keys(advice + ", South Korea's spy agency said.") == [("RUS", "PRK", "technology")]
+    before = "Both countries are under sanctions: Russia over its invasion of Ukraine and North Korea over its bombs.\n"
+    assert ("RUS", "PRK", "technology") in keys(before + advice + ", the lawmaker added.")
+    assert not any(k[1] == "UKR" for k in keys(before + advice + ", the lawmaker added."))
+
+
+def test_direction_evidence_is_learned_bounded_and_antisymmetric():
+    d = load_decisions()
+    d = Decisions(d.claim, d.supplier, d.recipient, d.status, d.stance,
+                  directions={"USA>UKR": 40, "RUS>PRK": 5, "PRK>RUS": 20}, direction_weight=2.0)
+    assert 1.8 < d.direction_evidence("USA", "UKR") < 2.0
+    assert d.direction_evidence("UKR", "USA") == -d.direction_evidence("USA", "UKR")
+    assert d.direction_evidence("PRK", "RUS") > 0 > d.direction_evidence("RUS", "PRK")
+    assert d.direction_evidence("FRA", "EGY") == 0 and d.direction_evidence(None, "UKR") == 0
+
+
+def test_the_labelled_direction_decides_when_the_tree_cannot():
+    flat = LinearModel(["0", "1"], {}, [0.0], threshold=0.5)  # every party equally likely on either side
+    parties = [(PartyCandidate("UKR", "Ukraine", "sentence", None), {}), (PartyCandidate("USA", "the US", "sentence", None), {})]
+    d = Decisions(flat, flat, flat, flat, flat, directions={"USA>UKR": 12}, direction_weight=2.0)
+    assert choose_sides(parties, d) == [("USA", "UKR")]
+    d.directions = {"UKR>USA": 12}
+    assert choose_sides(parties, d) == [("UKR", "USA")]
 
 
 @pytest.mark.parametrize("text", [

@@ -36,7 +36,7 @@ def find_claimant(trigger, doc, lex: FrameLexicon, speaker: str | None) -> tuple
         return _trim(m.group("who")), "claimant:cited-source"
     verb = _speech_verb(trigger, doc, lex)
     if verb is not None:
-        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+        subject = _subject(verb)
         if subject is not None:
             text = _phrase(subject)
             if text.lower() in _PRONOUNS:
@@ -49,7 +49,24 @@ def find_claimant(trigger, doc, lex: FrameLexicon, speaker: str | None) -> tuple
     return None, "claimant:outlet"
 
 
-def _speech_verb(trigger, doc, lex: FrameLexicon):
+def speaker_subject(trigger, doc, lex: FrameLexicon):
+    """The subject of the speech verb that governs the trigger ("South Korea's spy agency" in "..., it said"), or None.
+
+    Args:
+        trigger: the trigger token (or None).
+        doc: the parsed sentence.
+        lex: the frame lexicon.
+    """
+    verb = _speech_verb(trigger, doc, lex, ("speech",))
+    return _subject(verb) if verb is not None else None
+
+
+def _subject(verb):
+    """A verb's subject token, if it has one."""
+    return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+
+
+def _speech_verb(trigger, doc, lex: FrameLexicon, kinds: tuple[str, ...] = ("speech", "hedge", "deny")):
     """The speech or belief verb governing the trigger, or heading the sentence ('..., officials said')."""
     cur = trigger
     for _ in range(6):
@@ -57,7 +74,7 @@ def _speech_verb(trigger, doc, lex: FrameLexicon):
             break
         cur = cur.head
         classes = lex.governors.get(lemma_of(cur), ())
-        if "speech" in classes or "hedge" in classes or "deny" in classes:
+        if any(kind in classes for kind in kinds):
             return cur
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None:

@@ -58,16 +58,29 @@ class Decisions:
     status: LinearModel  # delivered / committed
     stance: LinearModel  # affirmed / hedged / denied
     meta: dict = field(default_factory=dict)
+    directions: dict[str, int] = field(default_factory=dict)  # "USA>UKR" -> labelled claims with that direction
+    direction_weight: float = 0.0  # how much a pair's labelled direction counts against the tree's reading
+
+    def direction_evidence(self, supplier: str | None, recipient: str | None) -> float:
+        """Evidence that supplier gives to recipient rather than the reverse, from the labelled claims (0 if unseen)."""
+        if not self.direction_weight or supplier is None or recipient is None:
+            return 0.0
+        forward = self.directions.get(f"{supplier}>{recipient}", 0)
+        backward = self.directions.get(f"{recipient}>{supplier}", 0)
+        # Bounded in (-weight, weight): a pair seen often one way counts no more than one seen a dozen times.
+        return self.direction_weight * (forward - backward) / (forward + backward + 2)
 
     def thresholds(self) -> dict[str, float]:
-        """The claim, supplier and recipient thresholds, as fit_decisions takes them."""
-        return {name: getattr(self, name).threshold for name in ("claim", "supplier", "recipient")}
+        """The claim, supplier and recipient thresholds and the direction weight, as fit_decisions takes them."""
+        chosen = {name: getattr(self, name).threshold for name in ("claim", "supplier", "recipient")}
+        return {**chosen, "direction": self.direction_weight}
 
     def save(self, path: Path = MODEL_FILE) -> None:
         """Write all models to one JSON file."""
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {name: getattr(self, name).to_dict() for name in ("claim", "supplier", "recipient", "status", "stance")}
         data["meta"] = self.meta
+        data["directions"] = {"weight": self.direction_weight, "counts": dict(sorted(self.directions.items()))}
         path.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -83,4 +96,6 @@ def load_decisions(path: str | None = None) -> Decisions:
         raise FileNotFoundError(f"no claim decision models at {file}: train them with `make train-claims`")
     data = json.loads(file.read_text(encoding="utf-8"))
     models = {name: LinearModel.from_dict(data[name]) for name in ("claim", "supplier", "recipient", "status", "stance")}
-    return Decisions(meta=data.get("meta", {}), **models)
+    directions = data.get("directions", {})
+    return Decisions(meta=data.get("meta", {}), directions=directions.get("counts", {}),
+                     direction_weight=directions.get("weight", 0.0), **models)

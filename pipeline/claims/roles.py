@@ -37,8 +37,10 @@ def party_candidates(sentence, doc, context_parties: list[tuple[str, str, str]])
         if span is None or not len(span):
             continue
         if m.kind == "pronoun":
-            # "it", "they", "the rebels": one candidate per side named nearby; the tree and the model pick
-            out += [PartyCandidate(code, m.text, "pronoun", span.root, "pronoun") for code in dict.fromkeys(nearby)]
+            # "it", "they", "the rebels": one candidate per side named nearby (or the subject that binds a possessive
+            # "its"); the tree and the model pick
+            codes = [bound] if (bound := binding_subject(span.root, sentence)) else dict.fromkeys(nearby)
+            out += [PartyCandidate(code, m.text, "pronoun", span.root, "pronoun") for code in codes]
         elif m.code:
             out.append(PartyCandidate(m.code, m.text, "sentence", span.root, m.kind))
     named = {c.code for c in out}
@@ -49,14 +51,37 @@ def party_candidates(sentence, doc, context_parties: list[tuple[str, str, str]])
     return out
 
 
-def role_features(party: PartyCandidate, trigger, item_head, lex: FrameLexicon) -> dict[str, float]:
-    """Features of one party for one candidate claim: its path to the trigger and to the item.
+def binding_subject(pronoun, sentence) -> str | None:
+    """The party a possessive pronoun stands for when its clause's subject is one ("North Korea ... for its attempts").
+
+    Args:
+        pronoun: the pronoun's token.
+        sentence: the parsed sentence with its party mentions.
+    """
+    if pronoun.dep_ != "nmod:poss":
+        return None
+    cur = pronoun
+    for _ in range(6):
+        if cur.head.i == cur.i:
+            return None
+        cur = cur.head
+        subject = next((c for c in cur.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+        if subject is not None:
+            at = subject.idx - subject.doc[0].idx
+            return next((m.code for m in sentence.parties
+                         if m.code and m.kind != "pronoun" and m.start <= at < m.end), None)
+    return None
+
+
+def role_features(party: PartyCandidate, trigger, item_head, lex: FrameLexicon, speaker=None) -> dict[str, float]:
+    """Features of one party for one candidate claim: its path to the trigger and to the item, and if it speaks.
 
     Args:
         party: the party candidate.
         trigger: the candidate's trigger token (or None).
         item_head: the candidate item's head token.
         lex: the frame lexicon.
+        speaker: the subject of the speech verb governing the trigger, if any.
     """
     f = {"bias": 1.0, f"src:{party.source}": 1.0, f"kind:{party.kind}": 1.0}
     frame = frame_of(trigger, lex) if trigger is not None else "none"
@@ -78,11 +103,15 @@ def role_features(party: PartyCandidate, trigger, item_head, lex: FrameLexicon) 
     f[f"prior:{prior}"] = 1.0
     f[f"prior:{prior}:{frame}"] = 1.0
     slot = _slot(to_trigger)
+    f[f"edges:{_edges(to_trigger)}"] = 1.0
     f[f"slot:{slot}"] = 1.0
     f[f"slot:{frame}:{voice}:{slot}"] = 1.0
     if trigger is not None:
         f[f"lemma_slot:{lemma_of(trigger)}:{voice}:{slot}"] = 1.0
         f["before" if party.head.i < trigger.i else "after"] = 1.0
+    if speaker is not None and speaker.left_edge.i <= party.head.i <= speaker.right_edge.i:
+        # "Germany said it would send" (the speaker supplies) vs "South Korea's spy agency said" (it only reports)
+        f[f"speaker:{'self' if party.head.i == speaker.i else party.head.dep_}"] = 1.0
     case = next((c.lower_ for c in party.head.children if c.dep_ == "case"), None)
     if case:
         f[f"case:{case}"] = 1.0
@@ -131,7 +160,15 @@ def role_prior(path: str | None, frame: str, passive: bool) -> str | None:
 
 
 def _slot(path: str | None) -> str:
-    """The first edge of a path: the party's own relation ('nsubj', 'obl:to', 'amod'...)."""
+    """The first edge of a path: the party's own relation ('nsubj', 'obl:to', 'amod'...), marked when the path is long.
+
+    A possessor three edges away ("South Korea's spy agency said") is not the possessor of the trigger.
+    """
     if path is None:
         return "far"
-    return path.split("^")[0] or "down"
+    return (path.split("^")[0] or "down") + ("+far" if _edges(path) > 2 else "")
+
+
+def _edges(path: str | None) -> int:
+    """About how many edges a tree path has (a run of downward edges counts once); 9 when there is no short path."""
+    return 9 if path is None else path.count("^") + 1
