@@ -16,10 +16,10 @@ from pipeline.sentences import split_sentences
 # Reached with `python -m pipeline claims eval --quick` (5-fold article-level CV, committed thresholds in every
 # fold) when the detector was last trained; the gate is each figure minus 0.02. Raise them when it improves.
 REACHED = {
-    "war-news": {"sentence_p": 0.750, "sentence_r": 0.616, "claim_f1": 0.451,
-                 "supplier_acc": 0.903, "recipient_acc": 0.870, "category_acc": 0.895},
-    "arms-news": {"sentence_p": 0.509, "sentence_r": 0.506, "claim_f1": 0.354,
-                  "supplier_acc": 0.865, "recipient_acc": 0.876, "category_acc": 0.876},
+    "war-news": {"sentence_p": 0.750, "sentence_r": 0.616, "claim_f1": 0.452,
+                 "supplier_acc": 0.903, "recipient_acc": 0.871, "category_acc": 0.895},
+    "arms-news": {"sentence_p": 0.509, "sentence_r": 0.506, "claim_f1": 0.350,
+                  "supplier_acc": 0.856, "recipient_acc": 0.866, "category_acc": 0.876},
 }
 MARGIN = 0.02
 

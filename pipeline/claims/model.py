@@ -62,13 +62,15 @@ class Decisions:
     direction_weight: float = 0.0  # how much a pair's labelled direction counts against the tree's reading
 
     def direction_evidence(self, supplier: str | None, recipient: str | None) -> float:
-        """Evidence that supplier gives to recipient rather than the reverse, from the labelled claims (0 if unseen)."""
+        """Evidence that supplier gives to recipient rather than the reverse, from the labelled claims (0 if never seen)."""
         if not self.direction_weight or supplier is None or recipient is None:
             return 0.0
         forward = self.directions.get(f"{supplier}>{recipient}", 0)
         backward = self.directions.get(f"{recipient}>{supplier}", 0)
-        # Bounded in (-weight, weight): a pair seen often one way counts no more than one seen a dozen times.
-        return self.direction_weight * (forward - backward) / (forward + backward + 2)
+        # Bounded in (-weight, weight): a pair seen often one way counts no more than one seen a dozen times. A direction
+        # the labels hold at all is never held against ("Russia gave North Korea satellite advice" is the rarer way).
+        margin = forward - backward if not (forward and backward) else max(forward - backward, 0)
+        return self.direction_weight * margin / (forward + backward + 2)
 
     def thresholds(self) -> dict[str, float]:
         """The claim, supplier and recipient thresholds and the direction weight, as fit_decisions takes them."""
