@@ -70,17 +70,6 @@ def _token_candidate(tok, source: str, trigger, path: str) -> Candidate:
     return Candidate(tok.idx, tok.idx + len(tok.text), tok.text, "unspecified", source, tok, trigger, path)
 
 
-def link_trigger(token, lex: FrameLexicon, skip_self: bool = False) -> tuple[object | None, str]:
-    """The trigger nearest to a token in the tree (up, or up then down), and the path between them.
-
-    Args:
-        token: the anchor's head token.
-        lex: the frame lexicon.
-        skip_self: do not accept the token itself as its trigger.
-    """
-    return link_triggers(token, lex, skip_self)[0]
-
-
 def link_triggers(token, lex: FrameLexicon, skip_self: bool = False) -> list[tuple[object | None, str]]:
     """Triggers within reach of a token in the tree, nearest first, with their paths; [(None, "none")] if none.
 

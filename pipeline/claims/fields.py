@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.claims.frames import FrameLexicon, lemma_of
+from pipeline.claims.frames import FrameLexicon, lemma_of, subject_of
 from pipeline.quantities import find_quantity
 
 # The source a speaker relays ("citing information provided by X", "relaying a briefing by X") is the claimant:
@@ -36,7 +36,7 @@ def find_claimant(trigger, doc, lex: FrameLexicon, speaker: str | None) -> tuple
         return _trim(m.group("who")), "claimant:cited-source"
     verb = _speech_verb(trigger, doc, lex)
     if verb is not None:
-        subject = _subject(verb)
+        subject = subject_of(verb)
         if subject is not None:
             text = _phrase(subject)
             if text.lower() in _PRONOUNS:
@@ -58,12 +58,7 @@ def speaker_subject(trigger, doc, lex: FrameLexicon):
         lex: the frame lexicon.
     """
     verb = _speech_verb(trigger, doc, lex, ("speech",))
-    return _subject(verb) if verb is not None else None
-
-
-def _subject(verb):
-    """A verb's subject token, if it has one."""
-    return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+    return subject_of(verb) if verb is not None else None
 
 
 def _speech_verb(trigger, doc, lex: FrameLexicon, kinds: tuple[str, ...] = ("speech", "hedge", "deny")):
@@ -84,7 +79,7 @@ def _speech_verb(trigger, doc, lex: FrameLexicon, kinds: tuple[str, ...] = ("spe
     # "X sent Y, a lawmaker said": the parser hangs the speech verb below the transfer as parataxis.
     return next((c for c in root.children if c.dep_ in ("parataxis", "ccomp", "advcl")
                  and "speech" in lex.governors.get(lemma_of(c), ())
-                 and any(g.dep_ in ("nsubj", "nsubj:pass") for g in c.children)), None)
+                 and subject_of(c) is not None), None)
 
 
 def _phrase(token) -> str:

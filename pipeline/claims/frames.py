@@ -129,6 +129,11 @@ def clause_modifiers(token, lex: FrameLexicon) -> list[tuple[str, str]]:
     return found
 
 
+def subject_of(token):
+    """A word's subject (nsubj or nsubj:pass), if it has one."""
+    return next((c for c in token.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+
+
 def is_passive(token) -> bool:
     """Whether a verb trigger is passive ('were delivered')."""
     return any(c.dep_ in ("aux:pass", "nsubj:pass") for c in token.children)

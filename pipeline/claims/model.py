@@ -77,6 +77,12 @@ class Decisions:
         chosen = {name: getattr(self, name).threshold for name in ("claim", "supplier", "recipient")}
         return {**chosen, "direction": self.direction_weight}
 
+    def set_thresholds(self, chosen: dict[str, float]) -> None:
+        """Take the claim, supplier and recipient thresholds and the direction weight (0 if absent) from a dict."""
+        self.claim.threshold, self.supplier.threshold, self.recipient.threshold = (
+            chosen[k] for k in ("claim", "supplier", "recipient"))
+        self.direction_weight = chosen.get("direction", 0.0)
+
     def save(self, path: Path = MODEL_FILE) -> None:
         """Write all models to one JSON file."""
         path.parent.mkdir(parents=True, exist_ok=True)

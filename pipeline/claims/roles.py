@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.claims.candidates import tree_path
-from pipeline.claims.frames import FrameLexicon, frame_of, is_passive, lemma_of
+from pipeline.claims.frames import FrameLexicon, frame_of, is_passive, lemma_of, subject_of
 
 SUPPLIER, RECIPIENT = "supplier", "recipient"
 
@@ -65,7 +65,7 @@ def binding_subject(pronoun, sentence) -> str | None:
         if cur.head.i == cur.i:
             return None
         cur = cur.head
-        subject = next((c for c in cur.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+        subject = subject_of(cur)
         if subject is not None:
             at = subject.idx - subject.doc[0].idx
             return next((m.code for m in sentence.parties

@@ -151,9 +151,7 @@ def fit_decisions(train: list[Analysed], thresholds: dict[str, float] | None = N
                   recipient=fit_linear(*rows["recipient"], C_ROLE), status=fit_linear(*rows["status"], C_FIELD),
                   stance=fit_linear(*rows["stance"], C_FIELD))
     d.directions = count_directions(train)
-    chosen = thresholds or choose_thresholds(train)
-    d.claim.threshold, d.supplier.threshold, d.recipient.threshold = (chosen[k] for k in ("claim", "supplier", "recipient"))
-    d.direction_weight = chosen.get("direction", 0.0)
+    d.set_thresholds(thresholds or choose_thresholds(train))
     return d
 
 
@@ -185,9 +183,7 @@ def choose_thresholds(train: list[Analysed], folds: int = 3) -> dict[str, float]
     def quality(chosen: dict[str, float]) -> float:
         total = Score()
         for model, part in zip(models, parts):
-            model.claim.threshold, model.supplier.threshold, model.recipient.threshold = (
-                chosen[k] for k in ("claim", "supplier", "recipient"))
-            model.direction_weight = chosen["direction"]
+            model.set_thresholds(chosen)
             for a in part:
                 total.add(score_analysed(a, model))
         return total.claim_prf()[2] + total.sentence_prf()[2]
@@ -238,9 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     analysed = analyse_sets(load_training_sets(), res)
     pool = [a for name in analysed for a in analysed[name]]
     d = fit_decisions(pool)
-    d.meta = {"seed": SEED, "sets": {k: len(v) for k, v in analysed.items()},
-              "thresholds": {"claim": d.claim.threshold, "supplier": d.supplier.threshold,
-                             "recipient": d.recipient.threshold, "direction": d.direction_weight}}
+    d.meta = {"seed": SEED, "sets": {k: len(v) for k, v in analysed.items()}, "thresholds": d.thresholds()}
     d.save(args.output)
     print(f"wrote {args.output} ({len(d.claim.weights)} claim features; thresholds {d.meta['thresholds']})")
     return 0
