@@ -171,6 +171,38 @@ def test_status_stance_and_claimant():
     assert [c.stance for c in denial] == ["denied"]
 
 
+@pytest.mark.parametrize("text, claimant", [
+    # a closing attribution speaks the whole sentence, even one whose quote the parser took a subject from
+    ("“We have supplied anti-tank weapons and Stinger missiles to Ukraine,” the foreign minister said.", "the foreign minister"),
+    ("The UAE has two THAAD batteries and the Saudis have announced they will be purchasing seven batteries from the "
+     "United States, Karako said.", "Karako"),
+    ("Germany will supply Ukraine with additional armoured vehicles, says the German defence minister Christine Lambrecht.",
+     "the German defence minister Christine Lambrecht"),
+    ("The United States is sending weapons to Kurdish forces in Iraq, a senior U.S. official confirmed to Fox News.",
+     "a senior U.S. official"),
+    # a conjoined verb shares its subject; a preposition is not part of the name
+    ("Qatar has steadfastly and repeatedly denied arming the Libyan rebels.", "Qatar"),
+    ("In September, the leaders held a summit in Russia's Far East, with the United States subsequently claiming that "
+     "North Korea had sent shells to Russia.", "the United States"),
+    # the accused of a passive 'accused' are not the accuser; a raising 'appeared' names the receiver, not a claimant
+    ("Companies in China and Turkey were accused of helping Russia acquire drones from abroad.", None),
+    ("Lawmaker Yoo Sang-bum said the spy agency had briefed the committee. In return, North Korea appeared to have "
+     "received technical advice from Moscow for its satellite launch, he said.", "Lawmaker Yoo Sang-bum"),
+    # a quotation with no attribution runs on from the speaker named before it
+    ("Defence Minister Richard Marles said the war had entered a new phase. “We will send an additional $100m of military "
+     "assistance to Ukraine, including drones.”", "Defence Minister Richard Marles"),
+])
+def test_claimant_is_who_says_it(text, claimant):
+    found = detect_claims(text)
+    assert found, text
+    assert {c.claimant for c in found} == {claimant}
+
+
+def test_pronoun_and_preposition_are_never_a_named_speaker():
+    found = detect_claims("He said the talks were over. “We will send more Patriot missiles to Ukraine.”")
+    assert found and all(c.claimant is None for c in found)
+
+
 def test_cues_say_what_produced_a_claim():
     c = detect_claims("Iran supplied Shahed-136 drones to Russia.")[0]
     assert "trigger:supplied" in c.cues and any(x.startswith("item:Shahed-136 drones") for x in c.cues)

@@ -17,9 +17,9 @@ from pipeline.sentences import split_sentences
 # fold) when the detector was last trained; the gate is each figure minus 0.02. Raise them when it improves.
 REACHED = {
     "war-news": {"sentence_p": 0.750, "sentence_r": 0.616, "claim_f1": 0.452,
-                 "supplier_acc": 0.903, "recipient_acc": 0.871, "category_acc": 0.895},
+                 "supplier_acc": 0.903, "recipient_acc": 0.871, "category_acc": 0.895, "claimant_acc": 0.66},
     "arms-news": {"sentence_p": 0.509, "sentence_r": 0.506, "claim_f1": 0.350,
-                  "supplier_acc": 0.856, "recipient_acc": 0.866, "category_acc": 0.876},
+                  "supplier_acc": 0.856, "recipient_acc": 0.866, "category_acc": 0.876, "claimant_acc": 0.68},
 }
 MARGIN = 0.02
 

@@ -10,7 +10,7 @@ from pipeline.claims.article import Context, Sentence, article_contexts, read_ar
 from pipeline.claims.candidates import Candidate, find_candidates
 from pipeline.claims.claim import Claim
 from pipeline.claims.features import candidate_features, mention_tokens
-from pipeline.claims.fields import find_claim_quantity, find_claimant, speaker_subject
+from pipeline.claims.fields import find_claim_quantity, find_claimant, next_speaker, speaker_subject
 from pipeline.claims.frames import FrameLexicon, load_frames
 from pipeline.claims.grammar import BATCH_SIZE, UNUSED_COMPONENTS
 from pipeline.claims.lexicon import Lexicon, load_lexicon
@@ -124,8 +124,7 @@ def _article_claims(text: str, analysed: list, res: Resources) -> list[Claim]:
     speaker = None
     for sentence, ctx, examples in analysed:
         found = sentence_claims(sentence, examples, res, speaker)
-        if found:
-            speaker = found[0].claimant or speaker
+        speaker = next_speaker(sentence, found, speaker, res.frames)
         for c in found:
             c.start, c.end = sentence.start, sentence.end
             c.sentence = text[sentence.start:sentence.end]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.claims.detect import Resources, analyse_article, sentence_claims
+from pipeline.claims.fields import next_speaker
 from pipeline.claims.frames import load_frames
 from pipeline.claims.evaluate import (REAL_SETS, Article, Score, load_added_labels, load_real_set,
                                       load_synthetic_articles, load_training_articles, overlapping_span, score_article, shared_data_dir)
@@ -213,8 +214,7 @@ def score_analysed(a: Analysed, d: Decisions) -> Score:
         claims = sentence_claims(sentence, examples, res, speaker)
         for c in claims:
             c.start, c.end = sentence.start, sentence.end
-        if claims:
-            speaker = claims[0].claimant or speaker
+        speaker = next_speaker(sentence, claims, speaker, res.frames)
         found += claims
     return score_article(a.article, found)
 
