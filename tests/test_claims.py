@@ -198,6 +198,14 @@ def test_claimant_is_who_says_it(text, claimant):
     assert {c.claimant for c in found} == {claimant}
 
 
+@pytest.mark.parametrize("text, want", [
+    ("Washington said Iran had supplied drones to Russia.", ("IRN", "RUS", "drones")),
+    ("Germany said it would send tanks to Ukraine.", ("DEU", "UKR", "armored_vehicles")),
+])
+def test_a_speaker_supplies_only_when_the_transfer_has_no_subject_of_its_own(text, want):
+    assert keys(text) == [want]
+
+
 def test_pronoun_and_preposition_are_never_a_named_speaker():
     found = detect_claims("He said the talks were over. “We will send more Patriot missiles to Ukraine.”")
     assert found and all(c.claimant is None for c in found)

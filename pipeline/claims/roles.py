@@ -51,6 +51,15 @@ def party_candidates(sentence, doc, context_parties: list[tuple[str, str, str]])
     return out
 
 
+def _names_own_subject(trigger) -> bool:
+    """Whether the trigger (or the verb its noun hangs from) has a subject of its own that names someone, not 'it'."""
+    for verb in (trigger, trigger.head):
+        subject = subject_of(verb)
+        if subject is not None:
+            return subject.tag_ not in ("PRP", "WP", "WDT", "EX")
+    return False
+
+
 def binding_subject(pronoun, sentence) -> str | None:
     """The party a possessive pronoun stands for when its clause's subject is one ("North Korea ... for its attempts").
 
@@ -112,6 +121,8 @@ def role_features(party: PartyCandidate, trigger, item_head, lex: FrameLexicon, 
     if speaker is not None and speaker.left_edge.i <= party.head.i <= speaker.right_edge.i:
         # "Germany said it would send" (the speaker supplies) vs "South Korea's spy agency said" (it only reports)
         f[f"speaker:{'self' if party.head.i == speaker.i else party.head.dep_}"] = 1.0
+        if trigger is not None and _names_own_subject(trigger):
+            f["speaker:other_subject"] = 1.0  # "Washington said Iran had supplied drones": Iran supplies, not Washington
     case = next((c.lower_ for c in party.head.children if c.dep_ == "case"), None)
     if case:
         f[f"case:{case}"] = 1.0

@@ -25,7 +25,9 @@ C_CLAIM, C_ROLE, C_FIELD = 0.3, 0.5, 0.5
 FOLDS = 5
 CLAIM_THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 ROLE_THRESHOLDS = (0.05, 0.1, 0.15, 0.25, 0.35, 0.45)
-DIRECTION_WEIGHTS = (0.0, 1.0, 2.0, 3.0)
+# Above 2 the prior outvotes a clear reading of the tree: at 3 the seed's "Pyongyang appearing to receive advice"
+# went from Russia to Ukraine (Russia -> Ukraine is common in the 2014 labels); the inner CV picked 3 by a hair.
+DIRECTION_WEIGHTS = (0.0, 1.0, 2.0)
 
 
 @dataclass
