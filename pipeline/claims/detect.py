@@ -115,11 +115,17 @@ def detect_many(texts: list[str], res: Resources | None = None) -> list[list[Cla
         res: loaded resources (default: the bundled ones).
     """
     res = res or load_resources()
-    return [_article_claims(text, analysed, res) for text, analysed in zip(texts, analyse_articles(texts, res))]
+    return [article_claims(text, analysed, res) for text, analysed in zip(texts, analyse_articles(texts, res))]
 
 
-def _article_claims(text: str, analysed: list, res: Resources) -> list[Claim]:
-    """The claims of one analysed article, with sentence offsets into its text."""
+def article_claims(text: str, analysed: list, res: Resources) -> list[Claim]:
+    """The claims of one analysed article, with sentence offsets into its text.
+
+    Args:
+        text: the article text.
+        analysed: its sentences with contexts and candidates, from analyse_articles().
+        res: loaded resources with the decision models.
+    """
     claims: list[Claim] = []
     speaker = None
     for sentence, ctx, examples in analysed:

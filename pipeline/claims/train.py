@@ -11,8 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.claims.detect import Resources, analyse_article, sentence_claims
-from pipeline.claims.fields import next_speaker
+from pipeline.claims.detect import Resources, analyse_article, article_claims
 from pipeline.claims.frames import load_frames
 from pipeline.claims.evaluate import (REAL_SETS, Article, Score, load_added_labels, load_real_set,
                                       load_synthetic_articles, load_training_articles, overlapping_span, score_article, shared_data_dir)
@@ -210,15 +209,7 @@ def split_folds(items: list, folds: int) -> list[list]:
 def score_analysed(a: Analysed, d: Decisions) -> Score:
     """Score the claims a set of decisions finds in one analysed article against its labels."""
     res = Resources(None, load_frames(), None, d)
-    found = []
-    speaker = None
-    for sentence, _, examples in a.sentences:
-        claims = sentence_claims(sentence, examples, res, speaker)
-        for c in claims:
-            c.start, c.end = sentence.start, sentence.end
-        speaker = next_speaker(sentence, claims, speaker, res.frames)
-        found += claims
-    return score_article(a.article, found)
+    return score_article(a.article, article_claims(a.article.text, a.sentences, res))
 
 
 def main(argv: list[str] | None = None) -> int:
