@@ -163,6 +163,14 @@ def test_near_misses_stay_silent(text):
     assert keys(text) == []
 
 
+@pytest.mark.parametrize("headline, want", [
+    ("Iran Delivers Ballistic Missiles to Russia", ("IRN", "RUS", "missiles")),
+    ("France Delivers Caesar Howitzers to Armenia", ("FRA", "ARM", "artillery_systems")),
+])
+def test_a_title_case_headline_is_read_like_a_sentence(headline, want):
+    assert want in keys(headline + "\nOfficials gave no details.")
+
+
 def test_status_stance_and_claimant():
     pledge = detect_claims("The US will deliver a third Patriot battery to Ukraine, the Pentagon said.")
     assert [(c.supplier, c.recipient, c.category, c.status) for c in pledge] == [("USA", "UKR", "air_defense", "committed")]
@@ -265,3 +273,20 @@ def test_committed_model_still_fits_the_articles_written_here():
         total.add(score_article(article, detect_claims(article.text)))
     p, r, f1 = total.sentence_prf()
     assert f1 >= 0.80, (p, r, f1)
+
+
+@pytest.mark.parametrize("text, time", [
+    ("Britain will not send tanks to Ukraine.", "modal"),
+    ("Britain did not send tanks to Ukraine.", "past"),
+    ("Britain has not sent tanks to Ukraine.", "past"),
+    ("Britain is not sending tanks to Ukraine.", "present"),
+])
+def test_a_negation_is_told_by_its_time(text, time):
+    """'will not send' refuses (not a claim), 'did not send' denies (a claim): the decision sees which."""
+    from pipeline.claims.features import negation_time
+    from pipeline.claims.frames import clause_modifiers, load_frames
+    from pipeline.claims.grammar import load_parser
+
+    doc = load_parser()(text)
+    verb = next(t for t in doc if t.lemma_ == "send")
+    assert negation_time(verb, clause_modifiers(verb, load_frames())) == time

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from pipeline.claims import parser_train
-from pipeline.claims.grammar import MODEL_DIR, load_parser, parse_sentences
+from pipeline.claims.grammar import MODEL_DIR, load_parser, parse_form, parse_sentences, restore_text
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +161,32 @@ def test_rule_candidates_follow_the_suffix_rules_in_order():
     assert parser_train.rule_candidates("transferred", rules)[0] == "transfer"
     assert parser_train.rule_candidates("supplies", parser_train.LEMMA_RULES["noun"])[0] == "supply"
     assert parser_train.rule_candidates("s", parser_train.LEMMA_RULES["noun"]) == []
+
+
+@pytest.mark.parametrize("text, keep, form", [
+    ("U.S. Sends Arms to Aid Iraq Fight With Extremists", [(22, 26)], "U.S. sends arms to aid Iraq fight with extremists"),
+    ("NATO Allies Pledge More HIMARS for Ukraine", [(0, 4), (35, 42)], "NATO allies pledge more HIMARS for Ukraine"),
+    ("TRUMP ANNOUNCES U.S. ATTACK ON IRANIAN DRONE", [], "Trump announces U.S. attack on iranian drone"),
+])
+def test_a_headline_is_parsed_in_sentence_case_with_names_kept(text, keep, form):
+    assert parse_form(text, keep) == form
+    assert len(form) == len(text)  # offsets found in the headline hold in its parsed form
+
+
+@pytest.mark.parametrize("text", [
+    "Ukrainian President Volodymyr Zelensky said Germany would send tanks.",
+    "Germany sends tanks.",
+    "",
+])
+def test_running_text_and_short_lines_are_parsed_as_written(text):
+    assert parse_form(text, []) is None
+
+
+def test_a_headline_parse_keeps_the_written_text_and_reads_the_verb(nlp):
+    text = "U.S. Sends Arms to Aid Iraq Fight With Extremists"
+    assert token(nlp(text), "Sends").tag_ != "VBZ"  # why: title case reads as a proper noun
+    doc = restore_text(nlp(parse_form(text, [(22, 26)])), text)
+    assert doc.text == text
+    sends = token(doc, "Sends")
+    assert (sends.tag_, sends.dep_) == ("VBZ", "ROOT")
+    assert token(doc, "Arms").head.i == sends.i

@@ -12,7 +12,7 @@ from pipeline.claims.claim import Claim
 from pipeline.claims.features import candidate_features, mention_tokens
 from pipeline.claims.fields import find_claim_quantity, find_claimant, next_speaker, speaker_subject
 from pipeline.claims.frames import FrameLexicon, load_frames
-from pipeline.claims.grammar import BATCH_SIZE, UNUSED_COMPONENTS
+from pipeline.claims.grammar import BATCH_SIZE, UNUSED_COMPONENTS, parse_form, restore_text
 from pipeline.claims.lexicon import Lexicon, load_lexicon
 from pipeline.claims.model import Decisions, load_decisions
 from pipeline.claims.roles import PartyCandidate, party_candidates, role_features
@@ -67,9 +67,11 @@ def analyse_articles(texts: list[str], res: Resources) -> list[list[tuple[Senten
     """
     read = [read_article(t, res.lex, res.frames) for t in texts]
     worth = [s for sentences in read for s in sentences if s.worth_parsing]
-    docs = res.nlp.pipe([s.text for s in worth], batch_size=BATCH_SIZE, disable=list(UNUSED_COMPONENTS))
-    for s, doc in zip(worth, docs):
-        s.doc = doc
+    forms = [parse_form(s.text, [(p.start, p.end) for p in s.parties]) for s in worth]
+    docs = res.nlp.pipe([f or s.text for s, f in zip(worth, forms)], batch_size=BATCH_SIZE,
+                        disable=list(UNUSED_COMPONENTS))
+    for s, form, doc in zip(worth, forms, docs):
+        s.doc = restore_text(doc, s.text) if form else doc
     out = []
     for text, sentences in zip(texts, read):
         contexts = article_contexts(text, sentences)

@@ -89,13 +89,24 @@ def trigger_features(trigger, marks: dict, lex: FrameLexicon) -> dict[str, float
     f[f"chain:{'/'.join(chain[:2]) or 'root'}"] = 1.0
     for word in clause_words(trigger):
         f[f"cw:{word}"] = 1.0
-    for kind, lemma_m in clause_modifiers(trigger, lex):
+    mods = clause_modifiers(trigger, lex)
+    for kind, lemma_m in mods:
         f[f"mod:{kind}"] = 1.0
         f[f"mod:{kind}:{lemma_m}"] = 1.0
         for cls in lex.governors.get(lemma_m, ()):
             f[f"mod_class:{cls}"] = 1.0
+    if any(kind == "neg" for kind, _ in mods):
+        f[f"mod:neg+{negation_time(trigger, mods)}"] = 1.0
     f.update(argument_features(trigger, marks, lex))
     return f
+
+
+def negation_time(trigger, mods: list[tuple[str, str]]) -> str:
+    """'modal', 'past' or 'present' for a negated trigger: "will not send" refuses, "did not send" denies."""
+    if any(kind == "modal" for kind, _ in mods):
+        return "modal"
+    tags = {trigger.tag_} | {c.tag_ for c in trigger.children if c.dep_ in ("aux", "aux:pass")}
+    return "past" if tags & {"VBD", "VBN"} else "present"
 
 
 def candidate_features(cand, sentence, marks: dict, lex: FrameLexicon, context) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +37,52 @@ def parse_sentences(texts: list[str], nlp, batch_size: int = BATCH_SIZE) -> list
         batch_size: Docs per batch.
     """
     return list(nlp.pipe(texts, batch_size=batch_size))
+
+
+_WORD_RE = re.compile(r"[^\W\d_][\w'’.-]*")
+_SMALL_WORDS = frozenset("a an and as at but by for from in into of on or the to with".split())
+
+
+def parse_form(text: str, keep: list[tuple[int, int]]) -> str | None:
+    """A title-case or all-caps sentence (a headline) lowercased outside names, as EWT's parser reads best; else None.
+
+    "U.S. Sends Arms to Aid Iraq" parses "Sends" as a proper noun; "U.S. sends arms to aid Iraq" parses right.
+    The result has the same length as the text, so offsets found in one hold in the other.
+
+    Args:
+        text: the sentence.
+        keep: character spans left as written (party names).
+    """
+    every = list(_WORD_RE.finditer(text))
+    words = [m.group() for m in every if m.group().lower() not in _SMALL_WORDS]
+    if len(words) < 4 or sum(w[0].isupper() for w in words) < 0.8 * len(words):
+        return None
+    shouting = sum(w.isupper() for w in words) >= 0.8 * len(words)
+    out = list(text)
+    for k, m in enumerate(every):
+        word = m.group()
+        if any(s < m.end() and m.start() < e for s, e in keep) or "." in word:
+            continue  # names and initialisms ("U.S.") stay
+        if word.isupper() and len(word) > 1 and not shouting:
+            continue  # an acronym inside a title-case headline ("NATO", "HIMARS")
+        lowered = [c.lower() if len(c.lower()) == 1 else c for c in word]
+        if k == 0:
+            lowered[0] = word[0]  # the first word keeps its capital
+        out[m.start():m.end()] = lowered
+    return "".join(out)
+
+
+def restore_text(doc, text: str):
+    """The parse of parse_form()'s text over the sentence as written: same tokens, tags and tree.
+
+    Args:
+        doc: the parsed Doc of the lowercased form.
+        text: the sentence as written (same length).
+    """
+    from spacy.tokens import Doc
+
+    return Doc(doc.vocab, words=[text[t.idx:t.idx + len(t)] for t in doc], spaces=[bool(t.whitespace_) for t in doc],
+               tags=[t.tag_ for t in doc], heads=[t.head.i for t in doc], deps=[t.dep_ for t in doc])
 
 
 # Penn Treebank tag -> Universal POS: cheaper than running the morphologizer for the few tokens that need it
