@@ -131,8 +131,9 @@ def test_a_speaker_and_a_pronoun_bound_to_the_subject_are_not_made_sides():
 def test_direction_evidence_is_learned_bounded_and_antisymmetric():
     d = load_decisions()
     d = Decisions(d.claim, d.supplier, d.recipient, d.status, d.stance,
-                  directions={"USA>UKR": 40, "RUS>PRK": 5, "PRK>RUS": 20}, direction_weight=2.0)
-    assert 1.8 < d.direction_evidence("USA", "UKR") < 2.0
+                  directions={"USA>UKR": 40, "RUS>PRK": 5, "PRK>RUS": 20, "UKR>PRK": 5}, direction_weight=2.0)
+    assert 1.7 < d.direction_evidence("USA", "UKR") < 2.0
+    assert d.direction_evidence("UKR", "PRK") <= 1.0  # five claims, likely one article: at most half the weight
     assert d.direction_evidence("UKR", "USA") == -d.direction_evidence("USA", "UKR")
     assert d.direction_evidence("PRK", "RUS") > 0 == d.direction_evidence("RUS", "PRK")  # seen both ways: no penalty
     assert d.direction_evidence("FRA", "EGY") == 0 and d.direction_evidence(None, "UKR") == 0
