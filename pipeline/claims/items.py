@@ -29,6 +29,8 @@ _MODIFIERS_RE = re.compile(r"\s+(?:(?!(?:and|or|to|for|from|with|of|the|a|an|in|
 _MODEL_BEFORE_RE = re.compile(r"(?<![\w-])[A-Z][A-Za-z]{0,3}-\d{1,3}[A-Z]{0,3}(?:/[A-Z]{1,2})?\s+$")
 _ADJACENT_RE = re.compile(r"[\s-]*(?:\(\w+\)\s*)?(?:(?<=-)[A-Z0-9]{1,4}\s+)?")
 _FOR_PLATFORM_RE = re.compile(r"\s+for\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}")
+# "shells for satellite technical advice", "arms for troops": goods traded for, or meant for, are not platforms
+_NOT_PLATFORMS = frozenset({"technology", "personnel", "unspecified"})
 _ORIGIN_GAP_RE = re.compile(r"[\s-]*(?:[\w/-]+\s+){0,3}")
 _ORIGIN_GAP_STOP_RE = re.compile(r"(?i)\b(?:by|of|to|for|from|in|on|with|and|or|that|which|depleted|used|stocks|has|have|"
                                  r"had|is|are|was|were|sent|sends|supplied|delivered|received|bought|sold)\b")
@@ -95,7 +97,8 @@ def _fold_platforms(text: str, items: list[Mention]) -> list[Mention]:
     out: list[Mention] = []
     for it in items:
         prev = out[-1] if out else None
-        if prev is not None and it.priority > 0 and _FOR_PLATFORM_RE.fullmatch(text[prev.end:it.start]):
+        if prev is not None and it.priority > 0 and it.code not in _NOT_PLATFORMS \
+                and _FOR_PLATFORM_RE.fullmatch(text[prev.end:it.start]):
             if prev.code == "missiles" and it.code == "air_defense":
                 prev.code, prev.priority = it.code, max(prev.priority, 1)
             prev.end, prev.text, prev.weak = it.end, text[prev.start:it.end], prev.weak and it.weak
