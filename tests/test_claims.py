@@ -10,7 +10,8 @@ import pytest
 
 from pipeline.claims import Claim, detect_claims, detect_jsonl, detect_record
 from pipeline.claims.evaluate import Score, load_synthetic_articles, score_article
-from pipeline.claims.lexicon import LEXICON_DIR
+from pipeline.claims.items import find_items
+from pipeline.claims.lexicon import LEXICON_DIR, load_lexicon
 from pipeline.claims.detect import choose_sides
 from pipeline.claims.model import MODEL_FILE, Decisions, LinearModel, load_decisions
 from pipeline.claims.roles import PartyCandidate
@@ -118,6 +119,16 @@ def test_voices_parties_and_categories(text, expected):
     assert expected in keys(text)
 
 
+@pytest.mark.parametrize("text, want", [
+    ("Germany and France will send tanks to Ukraine.", {("DEU", "UKR"), ("FRA", "UKR")}),
+    ("The US Senate voted to approve $95bn in military aid for Ukraine and Israel.", {("USA", "UKR"), ("USA", "ISR")}),
+    ("The Senate voted to approve $95bn in military aid for Ukraine and Israel.", {(None, "UKR"), (None, "ISR")}),
+    ("Britain sent missiles to Ukraine, and Russia responded with strikes on Kyiv and Lviv.", {("GBR", "UKR")}),
+])
+def test_conjoined_parties_share_a_side(text, want):
+    assert {(c.supplier, c.recipient) for c in detect_claims(text)} == want
+
+
 def test_a_speaker_and_a_pronoun_bound_to_the_subject_are_not_made_sides():
     # The possessor of the speaker ("South Korea's spy agency said") reports the claim; "its attempts" is North Korea's,
     # not Ukraine's from the sentence before, although Russia -> Ukraine is the commoner direction in the labels.
@@ -131,12 +142,20 @@ def test_a_speaker_and_a_pronoun_bound_to_the_subject_are_not_made_sides():
 def test_direction_evidence_is_learned_bounded_and_antisymmetric():
     d = load_decisions()
     d = Decisions(d.claim, d.supplier, d.recipient, d.status, d.stance,
-                  directions={"USA>UKR": 40, "RUS>PRK": 5, "PRK>RUS": 20, "UKR>PRK": 5}, direction_weight=2.0)
+                  directions={"USA>UKR": 40, "RUS>PRK": 5, "PRK>RUS": 20, "UKR>PRK": 1}, direction_weight=2.0)
     assert 1.7 < d.direction_evidence("USA", "UKR") < 2.0
-    assert d.direction_evidence("UKR", "PRK") <= 1.0  # five claims, likely one article: at most half the weight
+    assert d.direction_evidence("UKR", "PRK") <= 0.5  # one article: a quarter of the weight at most
     assert d.direction_evidence("UKR", "USA") == -d.direction_evidence("USA", "UKR")
     assert d.direction_evidence("PRK", "RUS") > 0 == d.direction_evidence("RUS", "PRK")  # seen both ways: no penalty
     assert d.direction_evidence("FRA", "EGY") == 0 and d.direction_evidence(None, "UKR") == 0
+
+
+def test_a_direction_counts_once_per_article():
+    from pipeline.claims.evaluate import Article
+    from pipeline.claims.train import Analysed, count_directions
+    many = Article("a", "", [{"supplier": "UKR", "recipient": "PRK"}] * 5 + [{"supplier": None, "recipient": "PRK"}])
+    other = Article("b", "", [{"supplier": "RUS", "recipient": "PRK"}, {"supplier": "UKR", "recipient": "PRK"}])
+    assert count_directions([Analysed(many, [], []), Analysed(other, [], [])]) == {"UKR>PRK": 2, "RUS>PRK": 1}
 
 
 def test_the_labelled_direction_decides_when_the_tree_cannot():
@@ -170,6 +189,18 @@ def test_near_misses_stay_silent(text):
 ])
 def test_a_title_case_headline_is_read_like_a_sentence(headline, want):
     assert want in keys(headline + "\nOfficials gave no details.")
+
+
+@pytest.mark.parametrize("text, want", [
+    ("N. Korea Sends Russia Artillery Rounds for Satellite Technical Advice - Seoul",
+     [("Artillery Rounds", "artillery_ammunition"), ("Technical Advice", "technology")]),
+    ("Russia traded shells for satellite technology and arms for troops.",
+     [("shells", "artillery_ammunition"), ("satellite technology", "technology"), ("arms", "unspecified"),
+      ("troops", "personnel")]),
+    ("The US sent munitions for fighter jets.", [("munitions for fighter jets", "unspecified")]),
+])
+def test_goods_traded_for_are_items_of_their_own_and_platforms_are_not(text, want):
+    assert [(i.text, i.code) for i in find_items(text, load_lexicon(), [])] == want
 
 
 def test_status_stance_and_claimant():

@@ -188,19 +188,44 @@ def choose_sides(parties: list[tuple[PartyCandidate, dict]], d: Decisions) -> li
     Each side's evidence is its log-odds above that side's threshold, plus how often the labelled claims ran that way
     between the two parties rather than back ("Ukraine" and "the US" in "the US aid package Ukraine received"); the pair
     with the most evidence wins, so a party the tree marks as a clear recipient is not made the supplier because no
-    other party looked like one.
+    other party looked like one. A party conjoined in the tree with a chosen side ("the U.S. and NATO allies have
+    sent", "aid for Ukraine and Israel") shares that side when the model gives it that role too.
 
     Args:
         parties: the candidate's possible sides with their role features.
         d: the decision models.
     """
-    sup = {None: 0.0}
-    rec = {None: 0.0}
+    sup: dict = {None: (0.0, None)}
+    rec: dict = {None: (0.0, None)}
     for pc, f in parties:
-        sup[pc.code] = max(sup.get(pc.code, -1e9), _logit(d.supplier.probability(f)) - _logit(d.supplier.threshold))
-        rec[pc.code] = max(rec.get(pc.code, -1e9), _logit(d.recipient.probability(f)) - _logit(d.recipient.threshold))
-    pairs = [(s, r) for s in sup for r in rec if s is None or s != r]
-    return [max(pairs, key=lambda pair: sup[pair[0]] + rec[pair[1]] + d.direction_evidence(*pair))]
+        for side, model in ((sup, d.supplier), (rec, d.recipient)):
+            score = _logit(model.probability(f)) - _logit(model.threshold)
+            if score > side.get(pc.code, (-1e9, None))[0]:
+                side[pc.code] = (score, pc.head)
+    # coordinated parties share a role: "aid for Ukraine and Israel" does not run from Israel to Ukraine
+    pairs = [(s, r) for s in sup for r in rec if s is None or (s != r and not _are_conjuncts(sup[s][1], rec[r][1]))]
+    best_s, best_r = max(pairs, key=lambda pair: sup[pair[0]][0] + rec[pair[1]][0] + d.direction_evidence(*pair))
+    out = [(best_s, best_r)]
+    out += [(code, best_r) for code in _conjoined(sup, best_s, best_r)]
+    out += [(best_s, code) for code in _conjoined(rec, best_r, best_s)]
+    return out
+
+
+def _conjoined(side: dict, chosen: str | None, other: str | None) -> list[str]:
+    """Codes whose best mention for this side is above its threshold and conjoined with the chosen party's mention."""
+    head = side[chosen][1] if chosen is not None else None
+    if head is None:
+        return []
+    return [code for code, (score, tok) in side.items()
+            if code not in (None, chosen, other) and score > 0 and _are_conjuncts(head, tok)]
+
+
+def _are_conjuncts(a, b) -> bool:
+    """Whether two tokens are coordinated ('the US and Britain'): one the other's conj, or both conj of one head."""
+    if a is None or b is None:
+        return False
+    return (b.dep_ == "conj" and b.head.i == a.i) or (a.dep_ == "conj" and a.head.i == b.i) or \
+        (a.dep_ == "conj" and b.dep_ == "conj" and a.head.i == b.head.i)
 
 
 def _logit(p: float) -> float:

@@ -9,10 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).resolve().parents[2] / "models" / "claims" / "decisions.json"
-# Labelled claims a pair needs before its direction counts for half the weight: at 2, the five claims of one training
-# article on Ukrainian rocket engines for North Korea outvoted the tree in the seed ("Pyongyang appearing to receive
-# advice" went from Ukraine); at 10, the rarer pairs of arms-news lost their help (claim F1 0.369 -> 0.347, CV).
-DIRECTION_PRIOR = 5
+# Labelled articles a pair needs before its direction counts for half the weight. Articles, not claims: one training
+# article's five claims of Ukrainian rocket engines for North Korea outvoted the tree in the seed ("Pyongyang appearing
+# to receive advice" went from Ukraine). CV claim F1 war/arms: 0.470/0.370 at 3, 0.471/0.365 at 5.
+DIRECTION_PRIOR = 3
 
 
 @dataclass
@@ -62,7 +62,7 @@ class Decisions:
     status: LinearModel  # delivered / committed
     stance: LinearModel  # affirmed / hedged / denied
     meta: dict = field(default_factory=dict)
-    directions: dict[str, int] = field(default_factory=dict)  # "USA>UKR" -> labelled claims with that direction
+    directions: dict[str, int] = field(default_factory=dict)  # "USA>UKR" -> labelled articles with that direction
     direction_weight: float = 0.0  # how much a pair's labelled direction counts against the tree's reading
 
     def direction_evidence(self, supplier: str | None, recipient: str | None) -> float:

@@ -20,7 +20,8 @@ from pipeline.claims.model import MODEL_FILE, Decisions, LinearModel
 ROOT = Path(__file__).resolve().parents[2]
 TESTS_DATA = ROOT / "tests" / "data"
 SEED = 13
-C_CLAIM, C_ROLE, C_FIELD = 0.3, 0.5, 0.5
+# roles at 0.25 (was 0.5): claim F1 by CV +0.01 on both real sets, sides chosen better; 0.15 gained no more
+C_CLAIM, C_ROLE, C_FIELD = 0.3, 0.25, 0.5
 FOLDS = 5
 CLAIM_THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 ROLE_THRESHOLDS = (0.05, 0.1, 0.15, 0.25, 0.35, 0.45)
@@ -158,17 +159,17 @@ def fit_decisions(train: list[Analysed], thresholds: dict[str, float] | None = N
 
 
 def count_directions(train: list[Analysed]) -> dict[str, int]:
-    """How many labelled claims ran from each supplier to each recipient ("USA>UKR": 310).
+    """How many labelled articles hold a claim from each supplier to each recipient ("USA>UKR": 160).
+
+    An article counts once per direction: its claims are one source's reading, not independent evidence.
 
     Args:
         train: labelled articles, read and parsed.
     """
     counts: dict[str, int] = {}
     for a in train:
-        for c in a.article.claims:
-            if c["supplier"] and c["recipient"]:
-                key = f"{c['supplier']}>{c['recipient']}"
-                counts[key] = counts.get(key, 0) + 1
+        for key in {f"{c['supplier']}>{c['recipient']}" for c in a.article.claims if c["supplier"] and c["recipient"]}:
+            counts[key] = counts.get(key, 0) + 1
     return counts
 
 
