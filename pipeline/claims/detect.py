@@ -185,11 +185,11 @@ def best_per_anchor(examples: list[Example], d: Decisions) -> list[tuple[Example
 def choose_sides(parties: list[tuple[PartyCandidate, dict]], d: Decisions) -> list[tuple[str | None, str | None]]:
     """The most likely supplier and recipient (or none) of a candidate, chosen together, as (supplier, recipient) pairs.
 
-    Each side's evidence is its log-odds above that side's threshold, plus how often the labelled claims ran that way
+    Each side's evidence is its log-odds above that side's threshold, plus how many labelled articles ran that way
     between the two parties rather than back ("Ukraine" and "the US" in "the US aid package Ukraine received"); the pair
     with the most evidence wins, so a party the tree marks as a clear recipient is not made the supplier because no
-    other party looked like one. A party conjoined in the tree with a chosen side ("the U.S. and NATO allies have
-    sent", "aid for Ukraine and Israel") shares that side when the model gives it that role too.
+    other party looked like one. A party conjoined in the tree with a chosen side ("Germany and France will send",
+    "aid for Ukraine and Israel") shares that side when the model gives it that role too.
 
     Args:
         parties: the candidate's possible sides with their role features.
