@@ -86,6 +86,8 @@ def test_seed_sources_are_never_sides(seed_claims):
     lead = [c for c in claims if c.sentence.startswith("North Korea has sent Russia over one million")]
     assert {(c.supplier, c.recipient) for c in lead} == {("PRK", "RUS"), ("RUS", "PRK")}
     assert not [c for c in claims if "KOR" in (c.supplier, c.recipient)]
+    relayed = [c for c in claims if c.sentence.startswith("The United States said last month")]
+    assert relayed and {(c.supplier, c.recipient) for c in relayed} == {("PRK", "RUS")}
 
 
 def test_seed_navigation_and_sanctions_stay_silent(seed_claims):
@@ -120,6 +122,15 @@ def test_voices_parties_and_categories(text, expected):
 
 
 @pytest.mark.parametrize("text, want", [
+    ("North Korea has supplied Russia with artillery shells in exchange for military technology.",
+     {("PRK", "RUS", "artillery_ammunition"), ("RUS", "PRK", "technology")}),
+    ("Iran provided drones to Russia in exchange for Su-35 fighter jets.", {("IRN", "RUS", "drones"), ("RUS", "IRN", "aircraft")}),
+])
+def test_what_is_given_in_exchange_runs_the_other_way(text, want):
+    assert set(keys(text)) == want
+
+
+@pytest.mark.parametrize("text, want", [
     ("Germany and France will send tanks to Ukraine.", {("DEU", "UKR"), ("FRA", "UKR")}),
     ("The US Senate voted to approve $95bn in military aid for Ukraine and Israel.", {("USA", "UKR"), ("USA", "ISR")}),
     ("The Senate voted to approve $95bn in military aid for Ukraine and Israel.", {(None, "UKR"), (None, "ISR")}),
@@ -146,7 +157,7 @@ def test_direction_evidence_is_learned_bounded_and_antisymmetric():
     assert 1.7 < d.direction_evidence("USA", "UKR") < 2.0
     assert d.direction_evidence("UKR", "PRK") <= 0.5  # one article: a quarter of the weight at most
     assert d.direction_evidence("UKR", "USA") == -d.direction_evidence("USA", "UKR")
-    assert d.direction_evidence("PRK", "RUS") > 0 == d.direction_evidence("RUS", "PRK")  # seen both ways: no penalty
+    assert d.direction_evidence("PRK", "RUS") > d.direction_evidence("RUS", "PRK") > 0  # seen both ways: no penalty
     assert d.direction_evidence("FRA", "EGY") == 0 and d.direction_evidence(None, "UKR") == 0
 
 

@@ -15,7 +15,7 @@ from pipeline.claims.frames import FrameLexicon, load_frames
 from pipeline.claims.grammar import BATCH_SIZE, UNUSED_COMPONENTS, parse_form, restore_text
 from pipeline.claims.lexicon import Lexicon, load_lexicon
 from pipeline.claims.model import Decisions, load_decisions
-from pipeline.claims.roles import PartyCandidate, party_candidates, role_features
+from pipeline.claims.roles import PartyCandidate, party_candidates, role_features, traded_back
 
 DETECT_BATCH = 32  # articles the detect step parses together (each is still stored in a transaction of its own)
 
@@ -154,7 +154,10 @@ def sentence_claims(sentence: Sentence, examples: list[Example], res: Resources,
     for ex, p in best_per_anchor(examples, d):
         if p < d.claim.threshold:
             continue
-        for supplier, recipient in choose_sides(ex.parties, d):
+        sides = choose_sides(ex.parties, d)
+        if ex.candidate.head is not None and traded_back(ex.candidate.head):
+            sides = [(recipient, supplier) for supplier, recipient in sides]
+        for supplier, recipient in sides:
             key = (supplier, recipient, ex.candidate.category)
             if key in out or (supplier is None and recipient is None):
                 continue

@@ -66,15 +66,17 @@ class Decisions:
     direction_weight: float = 0.0  # how much a pair's labelled direction counts against the tree's reading
 
     def direction_evidence(self, supplier: str | None, recipient: str | None) -> float:
-        """Evidence that supplier gives to recipient rather than the reverse, from the labelled claims (0 if never seen)."""
+        """Evidence that supplier gives to recipient, from the labelled articles (0 if the pair was never seen)."""
         if not self.direction_weight or supplier is None or recipient is None:
             return 0.0
         forward = self.directions.get(f"{supplier}>{recipient}", 0)
         backward = self.directions.get(f"{recipient}>{supplier}", 0)
-        # Bounded in (-weight, weight): a pair seen often one way counts no more than one seen a dozen times. A direction
-        # the labels hold at all is never held against ("Russia gave North Korea satellite advice" is the rarer way).
-        margin = forward - backward if not (forward and backward) else max(forward - backward, 0)
-        return self.direction_weight * margin / (forward + backward + DIRECTION_PRIOR)
+        # Bounded in (-weight, weight): a direction seen in many articles counts no more than one seen in a dozen. A
+        # direction the labels hold counts by its own articles, whatever the reverse ("Russia gave North Korea
+        # satellite advice" is the rarer way, and still common); only a direction never seen is held against.
+        if forward:
+            return self.direction_weight * forward / (forward + DIRECTION_PRIOR)
+        return -self.direction_weight * backward / (backward + DIRECTION_PRIOR)
 
     def thresholds(self) -> dict[str, float]:
         """The claim, supplier and recipient thresholds and the direction weight, as fit_decisions takes them."""

@@ -8,6 +8,8 @@ from pipeline.claims.candidates import tree_path
 from pipeline.claims.frames import FrameLexicon, frame_of, is_passive, lemma_of, subject_of
 
 SUPPLIER, RECIPIENT = "supplier", "recipient"
+# "shells in exchange for technology", "in return for food and oil": what is given back runs the other way
+_EXCHANGE_NOUNS = frozenset({"exchange", "return"})
 
 
 @dataclass
@@ -183,3 +185,14 @@ def _slot(path: str | None) -> str:
 def _edges(path: str | None) -> int:
     """About how many edges a tree path has (a run of downward edges counts once); 9 when there is no short path."""
     return 9 if path is None else path.count("^") + 1
+
+
+def traded_back(anchor) -> bool:
+    """Whether an anchor is what is given back for the transfer: the X of 'in exchange for X' / 'in return for X'."""
+    tok = anchor
+    while tok.dep_ == "conj" and tok.head.i != tok.i:  # "in return for food, oil and help"
+        tok = tok.head
+    parent = tok.head
+    return parent.i != tok.i and lemma_of(parent) in _EXCHANGE_NOUNS \
+        and any(c.dep_ == "case" and c.lower_ == "for" for c in tok.children) \
+        and any(c.dep_ == "case" and c.lower_ == "in" for c in parent.children)
