@@ -11,7 +11,8 @@ from pathlib import Path
 MODEL_FILE = Path(__file__).resolve().parents[2] / "models" / "claims" / "decisions.json"
 # Labelled articles a pair needs before its direction counts for half the weight. Articles, not claims: one training
 # article's five claims of Ukrainian rocket engines for North Korea outvoted the tree in the seed ("Pyongyang appearing
-# to receive advice" went from Ukraine). CV claim F1 war/arms: 0.470/0.370 at 3, 0.471/0.365 at 5.
+# to receive advice" went from Ukraine). CV claim F1 war/arms: 0.470/0.370 at 3, 0.471/0.365 at 5 (with the margin over
+# the reverse direction that direction_evidence took then).
 DIRECTION_PRIOR = 3
 
 
