@@ -8,7 +8,7 @@ export AIRFLOW_HOME := $(CURDIR)/state/airflow
 export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup run test demo demo-reset airflow celery celery-stop bench bench-parser train-parser train-claims claims-eval bench-scale bench-freshness clean
+.PHONY: setup run test demo demo-reset airflow celery celery-stop bench bench-parser train-parser export-encoder train-claims claims-eval bench-scale bench-freshness clean
 
 $(STAMP):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ bench: $(STAMP)
 PIN := $(shell command -v taskset >/dev/null && echo taskset -c $$(($$(nproc) - 1)))
 train-parser: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PIN) $(PY) -m pipeline.claims.parser_train
+
+# Rebuild models/encoder (int8 ONNX all-MiniLM-L6-v2) in a venv of its own: it needs PyTorch, which nothing else
+# here does. Retrain the decisions afterwards (make train-claims).
+export-encoder: $(STAMP)
+	test -x .venv-export/bin/python || $(PYTHON) -m venv .venv-export
+	.venv-export/bin/python -m pip install --quiet -r requirements-export.txt
+	PYTHONPATH=. .venv-export/bin/python -m pipeline.claims.encoder_export
 
 train-claims: $(STAMP)
 	$(PY) -m pipeline.claims.train
