@@ -30,6 +30,7 @@ class Sentence:
     items: list = field(default_factory=list)
     worth_parsing: bool = False
     doc: object = None
+    vector: object = None  # its embedding, when it has a candidate (detect.embed_sentences)
 
     def sides(self) -> list:
         """Party mentions that can be a side of a claim (not bare demonyms or unresolved pronouns)."""

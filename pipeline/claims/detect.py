@@ -28,6 +28,7 @@ class Resources:
     frames: FrameLexicon
     nlp: object
     decisions: Decisions | None
+    encoder: object = None  # the sentence encoder (None: sentences are not embedded)
 
 
 @dataclass
@@ -43,9 +44,10 @@ class Example:
 @lru_cache(maxsize=1)
 def load_resources() -> Resources:
     """The bundled lexicons, the trained parser and the committed decision models (once per process)."""
+    from pipeline.claims.encoder import load_encoder
     from pipeline.claims.grammar import load_parser
 
-    return Resources(load_lexicon(), load_frames(), load_parser(), load_decisions())
+    return Resources(load_lexicon(), load_frames(), load_parser(), load_decisions(), load_encoder())
 
 
 def analyse_article(text: str, res: Resources) -> list[tuple[Sentence, Context, list[Example]]]:
@@ -77,7 +79,21 @@ def analyse_articles(texts: list[str], res: Resources) -> list[list[tuple[Senten
         contexts = article_contexts(text, sentences)
         out.append([(s, ctx, sentence_examples(s, ctx, res.frames) if s.doc is not None else [])
                     for s, ctx in zip(sentences, contexts)])
+    embed_sentences([s for analysed in out for s, _, examples in analysed if examples], res.encoder)
     return out
+
+
+def embed_sentences(sentences: list[Sentence], encoder) -> None:
+    """Give each sentence its embedding (`vector`); only sentences with a candidate need one.
+
+    Args:
+        sentences: sentences to embed.
+        encoder: the sentence encoder, or None (the sentences keep no vector).
+    """
+    if encoder is None or not sentences:
+        return
+    for s, vector in zip(sentences, encoder.encode([s.text for s in sentences])):
+        s.vector = vector
 
 
 def sentence_examples(sentence: Sentence, ctx: Context, frames: FrameLexicon) -> list[Example]:
@@ -177,7 +193,7 @@ def best_per_anchor(examples: list[Example], d: Decisions) -> list[tuple[Example
     """
     best: dict[tuple[int, int], tuple[Example, float]] = {}
     for ex in examples:
-        p = d.claim.probability(ex.features)
+        p = d.claim_probability(ex.features, ex.sentence.vector)
         span = (ex.candidate.start, ex.candidate.end)
         kept = best.get(span)
         if kept is None or (kept[1] < d.claim.threshold and p > kept[1]):

@@ -14,6 +14,8 @@ MODEL_FILE = Path(__file__).resolve().parents[2] / "models" / "claims" / "decisi
 # to receive advice" went from Ukraine). CV claim F1 war/arms: 0.470/0.370 at 3, 0.471/0.365 at 5 (with the margin over
 # the reverse direction that direction_evidence took then).
 DIRECTION_PRIOR = 3
+SENTENCE_FEATURE = "sentence_model"  # the claim model's feature: the sentence model's log-odds
+SENTENCE_LOGIT_BOUND = 10.0
 
 
 @dataclass
@@ -54,6 +56,28 @@ class LinearModel:
 
 
 @dataclass
+class SentenceModel:
+    """Logistic regression over a sentence's embedding: does this sentence hold a transfer claim at all."""
+
+    coef: list[float]
+    intercept: float
+
+    def __post_init__(self) -> None:
+        import numpy as np
+
+        self._weights = np.asarray(self.coef, dtype=np.float32)
+
+    def logit(self, vector) -> float:
+        """Log-odds that the embedded sentence holds a claim (bounded: one feature must not outvote the tree)."""
+        z = self.intercept + float(self._weights @ vector)
+        return max(-SENTENCE_LOGIT_BOUND, min(SENTENCE_LOGIT_BOUND, z))
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"coef": [round(x, 6) for x in self.coef], "intercept": round(self.intercept, 6)}
+
+
+@dataclass
 class Decisions:
     """Every learned decision of the detector, with how it was trained and scored."""
 
@@ -65,6 +89,18 @@ class Decisions:
     meta: dict = field(default_factory=dict)
     directions: dict[str, int] = field(default_factory=dict)  # "USA>UKR" -> labelled articles with that direction
     direction_weight: float = 0.0  # how much a pair's labelled direction counts against the tree's reading
+    sentence: SentenceModel | None = None  # what the sentence is about, from its embedding (one claim feature)
+
+    def claim_probability(self, features: dict[str, float], vector=None) -> float:
+        """P(claim) of a candidate, from its features and its sentence's embedding (None: not embedded).
+
+        Args:
+            features: the candidate's features.
+            vector: the sentence's embedding, or None.
+        """
+        if self.sentence is not None and vector is not None:
+            features = {**features, SENTENCE_FEATURE: self.sentence.logit(vector)}
+        return self.claim.probability(features)
 
     def direction_evidence(self, supplier: str | None, recipient: str | None) -> float:
         """Evidence that supplier gives to recipient, from the labelled articles (0 if the pair was never seen)."""
@@ -96,6 +132,8 @@ class Decisions:
         data = {name: getattr(self, name).to_dict() for name in ("claim", "supplier", "recipient", "status", "stance")}
         data["meta"] = self.meta
         data["directions"] = {"weight": self.direction_weight, "counts": dict(sorted(self.directions.items()))}
+        if self.sentence is not None:
+            data["sentence"] = self.sentence.to_dict()
         path.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -112,5 +150,6 @@ def load_decisions(path: str | None = None) -> Decisions:
     data = json.loads(file.read_text(encoding="utf-8"))
     models = {name: LinearModel.from_dict(data[name]) for name in ("claim", "supplier", "recipient", "status", "stance")}
     directions = data.get("directions", {})
+    sentence = SentenceModel(**data["sentence"]) if "sentence" in data else None
     return Decisions(meta=data.get("meta", {}), directions=directions.get("counts", {}),
-                     direction_weight=directions.get("weight", 0.0), **models)
+                     direction_weight=directions.get("weight", 0.0), sentence=sentence, **models)
