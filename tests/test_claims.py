@@ -161,6 +161,15 @@ def test_direction_evidence_is_learned_bounded_and_antisymmetric():
     assert d.direction_evidence("FRA", "EGY") == 0 and d.direction_evidence(None, "UKR") == 0
 
 
+def test_how_goods_travel_is_not_goods():
+    # "by ship": the ship carries the drones; "ship" is also a transfer word, and a sentence this plainly about a
+    # delivery lifts every candidate in it, so the means must be ruled out by the tree, not by a low score.
+    text = ("Ukraine's military intelligence said on Thursday that Iran had delivered 200 more Shahed attack drones "
+            "to Russia by ship across the Caspian Sea in October.")
+    assert keys(text) == [("IRN", "RUS", "drones")]
+    assert keys("Germany delivered the howitzers to Ukraine by train via Poland.") == [("DEU", "UKR", "artillery_systems")]
+
+
 def test_a_direction_counts_once_per_article():
     from pipeline.claims.evaluate import Article
     from pipeline.claims.train import Analysed, count_directions

@@ -49,9 +49,10 @@ def find_candidates(sentence, lex: FrameLexicon) -> list[Candidate]:
         covered.update(t.i for t in span)
         if (m.code or "unspecified") == "unspecified" and modifier_kinds(span.root, lex) == {"civil"}:
             continue  # "humanitarian aid", "economic assistance": the spec leaves aid with no military element out
-        for trigger, path in link_triggers(span.root, lex)[:TRIGGERS_PER_ITEM]:
-            if path in _MEANS:
-                continue  # "delivered drones by ship": the ship carries the goods, it is not one of them
+        links = link_triggers(span.root, lex)[:TRIGGERS_PER_ITEM]
+        if any(path in _MEANS for _, path in links):
+            continue  # "delivered drones by ship": the ship carries the goods (even as a "ship" trigger of its own)
+        for trigger, path in links:
             out.append(Candidate(m.start, m.end, m.text, m.code or "unspecified", "item", span.root, trigger, path, m))
     for tok in doc:
         if tok.i in covered:
