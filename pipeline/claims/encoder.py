@@ -1,8 +1,8 @@
 """Sentence embeddings from a small pretrained encoder (all-MiniLM-L6-v2, int8 ONNX), read with onnxruntime.
 
-The parser reads who gives what to whom; the embedding tells what a sentence is about, learned from far more text
-than our labels ("a rocket sent over Japan" is not an arms delivery, whatever the tree). The detector turns it into
-one claim feature (model.SentenceModel). `python -m pipeline.claims.encoder_export` rebuilds the files.
+The parser reads who gives what to whom; the embedding gives a second opinion on what the sentence is about, learned
+from far more text than our labels (a supply of arms, or a launch, a strike, a debate in the same words). The
+detector turns it into one claim feature (model.SentenceModel). `python -m pipeline.claims.encoder_export` rebuilds the files.
 """
 
 from __future__ import annotations
