@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from pipeline.claims.article import Sentence
-from pipeline.claims.encoder import load_encoder
+from pipeline.claims.detect import check_encoder
+from pipeline.claims.encoder import encoder_digest, load_encoder
 from pipeline.claims.evaluate import Article
 from pipeline.claims.model import SENTENCE_LOGIT_BOUND, Decisions, LinearModel, SentenceModel, load_decisions
 from pipeline.claims.train import Analysed, out_of_fold_logits
@@ -84,3 +85,13 @@ def test_stacked_sentence_logits_never_come_from_a_model_that_saw_the_article():
     target.gold = [[] if g else [{"supplier": "USA"}] for g in target.gold]
     after = out_of_fold_logits(articles)
     assert [after[id(s)] for s, _, _ in target.sentences] == pytest.approx(before)
+
+
+def test_decisions_trained_on_another_encoder_are_refused():
+    d = load_decisions()
+    assert d.meta["encoder"] == encoder_digest()  # the committed decisions were trained on the committed encoder
+    check_encoder(d, encoder_digest())
+    with pytest.raises(RuntimeError, match="make train-claims"):
+        check_encoder(d, "0" * 16)
+    flat = LinearModel(["0", "1"], {}, [0.0])
+    check_encoder(Decisions(flat, flat, flat, flat, flat), "0" * 16)  # no sentence model: nothing to mismatch

@@ -44,10 +44,25 @@ class Example:
 @lru_cache(maxsize=1)
 def load_resources() -> Resources:
     """The bundled lexicons, the trained parser and the committed decision models (once per process)."""
-    from pipeline.claims.encoder import load_encoder
+    from pipeline.claims.encoder import encoder_digest, load_encoder
     from pipeline.claims.grammar import load_parser
 
-    return Resources(load_lexicon(), load_frames(), load_parser(), load_decisions(), load_encoder())
+    decisions = load_decisions()
+    check_encoder(decisions, encoder_digest())
+    return Resources(load_lexicon(), load_frames(), load_parser(), decisions, load_encoder())
+
+
+def check_encoder(decisions: Decisions, digest: str) -> None:
+    """Refuse decisions trained on another sentence encoder: its log-odds would be read on the wrong scale, silently.
+
+    Args:
+        decisions: the loaded decision models (meta["encoder"]: the digest they were trained with).
+        digest: the digest of the encoder at hand.
+    """
+    trained = decisions.meta.get("encoder")
+    if decisions.sentence is not None and trained != digest:
+        raise RuntimeError(f"models/claims/decisions.json was trained with sentence encoder {trained}, not the one in "
+                           f"models/encoder ({digest}): retrain with `make train-claims`")
 
 
 def analyse_article(text: str, res: Resources) -> list[tuple[Sentence, Context, list[Example]]]:

@@ -7,6 +7,7 @@ detector turns it into one claim feature (model.SentenceModel). `python -m pipel
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -68,3 +69,14 @@ def load_encoder(path: str | None = None, threads: int = 1) -> Encoder:
     tokenizer.enable_truncation(MAX_TOKENS)
     tokenizer.no_padding()  # each sentence runs alone (see Encoder.encode)
     return Encoder(session, tokenizer)
+
+
+@lru_cache(maxsize=2)
+def encoder_digest(path: str | None = None) -> str:
+    """The ONNX model's sha256 (first 16 hex digits): the decisions record which encoder they were trained on.
+
+    Args:
+        path: the encoder's folder (default: models/encoder in the repo).
+    """
+    folder = Path(path) if path else ENCODER_DIR
+    return hashlib.sha256((folder / MODEL_NAME).read_bytes()).hexdigest()[:16]

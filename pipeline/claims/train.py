@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (shared_data_dir() / "war-news").is_dir():
         print("../shared/data is missing: the labelled sets are needed to train", file=sys.stderr)
         return 2
-    from pipeline.claims.encoder import load_encoder
+    from pipeline.claims.encoder import encoder_digest, load_encoder
     from pipeline.claims.grammar import load_parser
     from pipeline.claims.lexicon import load_lexicon
 
@@ -284,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     analysed = analyse_sets(load_training_sets(), res)
     pool = [a for name in analysed for a in analysed[name]]
     d = fit_decisions(pool)
-    d.meta = {"seed": SEED, "sets": {k: len(v) for k, v in analysed.items()}, "thresholds": d.thresholds()}
+    d.meta = {"seed": SEED, "sets": {k: len(v) for k, v in analysed.items()}, "thresholds": d.thresholds(),
+              "encoder": encoder_digest()}
     d.save(args.output)
     print(f"wrote {args.output} ({len(d.claim.weights)} claim features; thresholds {d.meta['thresholds']})")
     return 0
