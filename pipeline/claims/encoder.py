@@ -52,7 +52,8 @@ def load_encoder(path: str | None = None, threads: int = 1) -> Encoder:
 
     Args:
         path: a folder holding the ONNX model and tokenizer.json (default: models/encoder in the repo).
-        threads: CPU threads the encoder may use (one by default: detection runs one process per core).
+        threads: CPU threads the encoder may use (one by default: the speed targets are per core, and Airflow's
+            other tasks share the machine; training asks for two).
     """
     import onnxruntime
     from tokenizers import Tokenizer
